@@ -1,0 +1,88 @@
+using System.Text.RegularExpressions;
+
+namespace Conveyor.Core;
+
+/// <summary>Field-by-field validation of a <see cref="JobCreateRequest"/>; errors are keyed by wire name.</summary>
+public static partial class JobCreateRequestValidator
+{
+    public const int MinPriority = -1000;
+    public const int MaxPriority = 1000;
+
+    [GeneratedRegex("^[a-z][a-z0-9_.-]{0,63}$")]
+    private static partial Regex WordPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
+    private static partial Regex DatasetPattern();
+
+    /// <summary>Validates <paramref name="request"/>; <paramref name="isKnownType"/> says whether a handler exists.</summary>
+    public static Dictionary<string, string[]> Validate(JobCreateRequest request, Func<string, bool> isKnownType)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        void Add(string field, string message) => errors[field] = [.. errors.GetValueOrDefault(field, []), message];
+
+        if (string.IsNullOrWhiteSpace(request.Type))
+        {
+            Add("type", "The type is required.");
+        }
+        else if (!WordPattern().IsMatch(request.Type))
+        {
+            Add("type", "The type must be a lowercase word of at most 64 characters (a-z, 0-9, '_', '.', '-').");
+        }
+        else if (!isKnownType(request.Type))
+        {
+            Add("type", $"No handler is registered for type '{request.Type}'.");
+        }
+
+        if (request.SourceType is { } sourceType && !WordPattern().IsMatch(sourceType))
+        {
+            Add("source_type", "The source type must be a lowercase word such as 'csv_upload' or 'json_api'.");
+        }
+
+        if (request.SourceUri is { } uri)
+        {
+            if (uri.Length > 2048)
+                Add("source_uri", "The source URI must be at most 2048 characters.");
+            else if (!Uri.TryCreate(uri, UriKind.Absolute, out _))
+                Add("source_uri", "The source URI must be an absolute URI.");
+        }
+
+        CheckText(request.FileName, "file_name", 255, Add);
+        CheckText(request.MimeType, "mime_type", 255, Add);
+        CheckText(request.Mode, "mode", 64, Add);
+
+        if (request.FileSize is < 0)
+            Add("file_size", "The file size cannot be negative.");
+
+        if (request.Priority is < MinPriority or > MaxPriority)
+            Add("priority", $"The priority must be between {MinPriority} and {MaxPriority}.");
+
+        if (request.MaxAttempts is < 1 or > JobDefaults.MaxAttemptsLimit)
+            Add("max_attempts", $"max_attempts must be between 1 and {JobDefaults.MaxAttemptsLimit}.");
+
+        if (request.Dataset is { } dataset && !DatasetPattern().IsMatch(dataset))
+            Add("dataset", "The dataset name must be 1-128 characters of letters, digits, '_', '.' or '-'.");
+
+        if (request.Metadata is { } metadata)
+        {
+            if (metadata.ValueKind == System.Text.Json.JsonValueKind.Null)
+            {
+                // null means "no metadata", the same as leaving it out.
+            }
+            else if (metadata.ValueKind != System.Text.Json.JsonValueKind.Object)
+                Add("metadata", "The metadata must be a JSON object.");
+            else if (metadata.GetRawText().Length > JobDefaults.MaxMetadataBytes)
+                Add("metadata", $"The metadata must be at most {JobDefaults.MaxMetadataBytes} bytes.");
+        }
+
+        return errors;
+    }
+
+    private static void CheckText(string? value, string field, int max, Action<string, string> add)
+    {
+        if (value is null) return;
+        if (value.Length > max)
+            add(field, $"The {field.Replace('_', ' ')} must be at most {max} characters.");
+        else if (value.Any(char.IsControl))
+            add(field, $"The {field.Replace('_', ' ')} cannot contain control characters.");
+    }
+}

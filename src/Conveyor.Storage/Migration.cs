@@ -1,0 +1,33 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+
+namespace Conveyor.Storage;
+
+/// <summary>One numbered, embedded <c>.sql</c> migration of a driver.</summary>
+public sealed partial record Migration(int Version, string Name, string Sql)
+{
+    [GeneratedRegex(@"\.(?<version>\d{4})_(?<name>[a-z0-9_]+)\.sql$")]
+    private static partial Regex ResourceName();
+
+    /// <summary>The migrations embedded under <paramref name="prefix"/>, in version order.</summary>
+    public static IReadOnlyList<Migration> Load(string prefix)
+    {
+        var assembly = typeof(Migration).Assembly;
+        var list = new List<Migration>();
+        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)))
+        {
+            var match = ResourceName().Match(resource);
+            if (!match.Success) continue;
+            using var stream = assembly.GetManifestResourceStream(resource)!;
+            using var reader = new StreamReader(stream);
+            list.Add(new Migration(int.Parse(match.Groups["version"].Value), match.Groups["name"].Value, reader.ReadToEnd()));
+        }
+        var ordered = list.OrderBy(m => m.Version).ToList();
+        for (var i = 0; i < ordered.Count; i++)
+        {
+            if (ordered[i].Version != i + 1)
+                throw new InvalidOperationException($"Migrations under {prefix} must be numbered 0001, 0002, … without gaps.");
+        }
+        return ordered;
+    }
+}
