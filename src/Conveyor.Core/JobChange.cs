@@ -39,7 +39,8 @@ public static class JobChanges
             CancelRequestedAt = r.RequestsCancel ? now : r.To == JobStatus.Queued ? null : s.CancelRequestedAt,
             LeaseOwner = r.ClearsLease ? null : s.LeaseOwner,
             LeaseExpiresAt = r.ClearsLease ? null : s.LeaseExpiresAt,
-            CompletedAt = r.IsTerminal ? now : r.To == JobStatus.Queued ? null : s.CompletedAt,
+            // Retry-as-new leaves the original failed: it finished when it failed, not when it was retried.
+            CompletedAt = r.IsTerminal && r.From != r.To ? now : r.To == JobStatus.Queued ? null : s.CompletedAt,
             ScheduledAt = r.To == JobStatus.Queued && r.From != JobStatus.Queued ? input.RetryAt ?? now : s.ScheduledAt,
             Error = error,
             ErrorRef = errorRef,

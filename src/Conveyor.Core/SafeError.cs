@@ -14,7 +14,8 @@ public static partial class SafeError
     [GeneratedRegex(@"^\s*at\s+\S+.*$", RegexOptions.Multiline)]
     private static partial Regex StackFrame();
 
-    [GeneratedRegex(@"(?:[A-Za-z]:\\|/)(?:[^\s/\\:*?""<>|]+[/\\])+[^\s/\\:*?""<>|]*")]
+    // A Windows folder may hold spaces ("C:\Program Files\…"): it runs to its backslash. A Unix path stops at a space.
+    [GeneratedRegex(@"(?:[A-Za-z]:\\(?:[^\\/:*?""<>|\r\n]+\\)*|/(?:[^\s/\\:*?""<>|]+[/\\])+)[^\s/\\:*?""<>|]*")]
     private static partial Regex FilePath();
 
     [GeneratedRegex(@"\b(?:password|pwd|user id|uid|username|host|server|database|api[_-]?key|secret|token)\s*[=:]\s*[^;,\s]+", RegexOptions.IgnoreCase)]
