@@ -93,6 +93,20 @@ public abstract partial class JobStoreContract
     }
 
     [Fact]
+    public async Task Create_keeps_the_instant_of_a_schedule_given_in_another_time_zone()
+    {
+        var at = new DateTimeOffset(2026, 1, 5, 12, 30, 0, TimeSpan.FromHours(5.5)); // 07:00 UTC, two hours before the clock
+        var later = at.AddHours(3);                                                  // 10:00 UTC, one hour after
+
+        var past = await CreateAsync(ANewJob.Noop().ScheduledAt(at));
+        var future = await CreateAsync(ANewJob.Noop().ScheduledAt(later));
+
+        Assert.Equal(Now, (await Db.JobRowAsync(past.Id, Ct)).ScheduledAt);
+        Assert.Equal(later, (await Db.JobRowAsync(future.Id, Ct)).ScheduledAt);
+        Assert.Equal(later.UtcTicks, (await Store.GetAsync(future.Id, Ct))!.ScheduledAt.UtcTicks);
+    }
+
+    [Fact]
     public async Task Create_with_the_same_idempotency_key_and_request_returns_the_first_job()
     {
         var first = await CreateAsync(ANewJob.Noop().WithIdempotencyKey("upload-42", "sha-a"));

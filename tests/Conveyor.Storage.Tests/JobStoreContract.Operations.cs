@@ -184,6 +184,10 @@ public abstract partial class JobStoreContract
         Assert.Equal(Now, originalRow.UpdatedAt);
         Assert.Equal("retried_as_new", (await Db.EventRowsAsync(original.Id, Ct))[^1].Type);
         Assert.Equal(retry.Id, await Store.FindRetryAsync(original.Id, Ct));
+        var retriedAsNew = (await Store.GetEventsAsync(original.Id, Ct))![^1];
+        Assert.Equal(retry.Id.ToString(), retriedAsNew.Data.GetProperty("retry_id").GetString());
+        var createdFrom = (await Store.GetEventsAsync(retry.Id, Ct))![0];
+        Assert.Equal(original.Id.ToString(), createdFrom.Data.GetProperty("retry_of").GetString());
     }
 
     [Fact]
@@ -201,5 +205,49 @@ public abstract partial class JobStoreContract
         Assert.Equal([first.Retry.Id], await Db.RetriesOfAsync(original.Id, Ct));
         Assert.Equal(eventsAfterFirst, await Db.EventRowsAsync(original.Id, Ct));
         Assert.Equal(2, await Db.CountJobsAsync(Ct));
+    }
+
+    /// <summary>Runs <paramref name="call"/> with a short deadline: a row lock left behind would make it wait forever.</summary>
+    private async Task<T> WithinSecondsAsync<T>(Func<CancellationToken, Task<T>> call)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(15));
+        return await call(deadline.Token);
+    }
+
+    [Fact]
+    public async Task Retry_as_new_whose_builder_throws_leaves_the_job_unchanged_and_unlocked()
+    {
+        var original = await AJobThatIs(Situation.Failed);
+        var before = await Db.JobRowAsync(original.Id, Ct);
+        var events = await Db.EventRowsAsync(original.Id, Ct);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            Store.RetryAsNewAsync(original.Id, _ => throw new InvalidOperationException("The handler is gone."), Operator, Ct));
+
+        Assert.Equal(before, await Db.JobRowAsync(original.Id, Ct));
+        Assert.Equal(events, await Db.EventRowsAsync(original.Id, Ct));
+        Assert.Empty(await Db.RetriesOfAsync(original.Id, Ct));
+        var requeue = await WithinSecondsAsync(ct => Store.ApplyAsync(original.Id, JobOperation.Requeue, Operator, ct));
+        Assert.Equal(TransitionKind.Applied, requeue.Transition!.Kind);
+    }
+
+    [Fact]
+    public async Task Retry_as_new_whose_new_job_cannot_be_stored_leaves_the_job_unchanged_and_unlocked()
+    {
+        var original = await AJobThatIs(Situation.Failed);
+        await CreateAsync(ANewJob.Noop().WithIdempotencyKey("taken", "sha"));
+        var before = await Db.JobRowAsync(original.Id, Ct);
+        var jobs = await Db.CountJobsAsync(Ct);
+
+        await Assert.ThrowsAnyAsync<Exception>(() =>
+            Store.RetryAsNewAsync(original.Id, o => RetryOf(o) with { IdempotencyKey = "taken", RequestHash = "sha" }, Operator, Ct));
+
+        Assert.Equal(before, await Db.JobRowAsync(original.Id, Ct));
+        Assert.Equal(jobs, await Db.CountJobsAsync(Ct));
+        Assert.Empty(await Db.RetriesOfAsync(original.Id, Ct));
+        var retry = await WithinSecondsAsync(ct => Store.RetryAsNewAsync(original.Id, RetryOf, Operator, ct));
+        Assert.Equal(TransitionKind.Applied, retry.Transition!.Kind);
+        Assert.Equal([retry.Retry!.Id], await Db.RetriesOfAsync(original.Id, Ct));
     }
 }
