@@ -35,7 +35,7 @@ public sealed record JobCursor(JobSortField SortBy, bool Descending, string Key,
         try
         {
             var wire = JsonSerializer.Deserialize<Wire>(Base64Url.DecodeFromChars(text));
-            if (wire is null || !Enum.IsDefined((JobSortField)wire.S) || wire.K is null) return false;
+            if (wire is null || !Enum.IsDefined((JobSortField)wire.S) || wire.K is null || !KeyIsValid((JobSortField)wire.S, wire.K)) return false;
             cursor = new JobCursor((JobSortField)wire.S, wire.D, wire.K, wire.I);
             return true;
         }
@@ -44,6 +44,16 @@ public sealed record JobCursor(JobSortField SortBy, bool Descending, string Key,
             return false;
         }
     }
+
+    private static bool KeyIsValid(JobSortField field, string key) => field switch
+    {
+        JobSortField.CreatedAt or JobSortField.UpdatedAt or JobSortField.ScheduledAt =>
+            long.TryParse(key, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var micros)
+            && micros is >= 0 and < 253_402_300_800_000_000,
+        JobSortField.Priority => int.TryParse(key, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out _),
+        JobSortField.Status => JobStatusNames.TryParse(key, out _),
+        _ => key.Length <= 256,
+    };
 
     private sealed record Wire(int S, bool D, string K, Guid I);
 }

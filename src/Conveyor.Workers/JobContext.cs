@@ -1,0 +1,7 @@
+using Conveyor.Core;
+using Microsoft.Extensions.Logging;
+
+namespace Conveyor.Workers;
+
+/// <summary>What a handler gets besides its cancellation token: the job, a batched progress reporter and a logger.</summary>
+public sealed record JobContext(Job Job, IProgressReporter Progress, ILogger Logger);

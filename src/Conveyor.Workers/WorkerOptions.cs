@@ -1,0 +1,56 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Conveyor.Workers;
+
+/// <summary>The <c>Conveyor:Workers</c> section.</summary>
+public sealed class WorkerOptions
+{
+    public const string Section = "Conveyor:Workers";
+
+    /// <summary>Workers in this process; 0 makes an API-only node.</summary>
+    [Range(0, 1024)]
+    public int Count { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>How long a claim holds a job before the sweeper may rescue it.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often leases are extended and cancel requests picked up.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The safety-net poll when no wake-up arrives.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often expired leases are looked for.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long running jobs may finish on shutdown before they are handed back.</summary>
+    public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(20);
+
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromHours(1);
+
+    public TimeSpan ProgressFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Most completions written in one transaction.</summary>
+    [Range(1, 10_000)]
+    public int CompletionBatchSize { get; set; } = 500;
+
+    /// <summary>Extra claims beyond free workers, so a worker finds its next job waiting (0 = claim only for free workers).</summary>
+    [Range(0, 10_000)]
+    public int Prefetch { get; set; }
+
+    /// <summary>Checks the relations between settings that attributes cannot express.</summary>
+    public IEnumerable<string> Validate()
+    {
+        if (LeaseDuration <= TimeSpan.Zero) yield return $"{Section}:LeaseDuration must be positive.";
+        if (HeartbeatInterval <= TimeSpan.Zero || HeartbeatInterval >= LeaseDuration)
+            yield return $"{Section}:HeartbeatInterval must be positive and shorter than {Section}:LeaseDuration.";
+        if (PollInterval <= TimeSpan.Zero) yield return $"{Section}:PollInterval must be positive.";
+        if (SweepInterval <= TimeSpan.Zero) yield return $"{Section}:SweepInterval must be positive.";
+        if (ShutdownGrace < TimeSpan.Zero) yield return $"{Section}:ShutdownGrace cannot be negative.";
+        if (RetryBaseDelay < TimeSpan.Zero || RetryMaxDelay < RetryBaseDelay)
+            yield return $"{Section}:RetryBaseDelay must be at least zero and at most {Section}:RetryMaxDelay.";
+        if (ProgressFlushInterval <= TimeSpan.Zero) yield return $"{Section}:ProgressFlushInterval must be positive.";
+    }
+}

@@ -1,0 +1,7 @@
+using System.Text.Json.Serialization;
+
+namespace Conveyor.Api.V1;
+
+/// <summary>The optional body of <c>POST /api/v1/jobs/{id}/retry</c>.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record RetryRequest(ConfigOverride? ConfigOverride);

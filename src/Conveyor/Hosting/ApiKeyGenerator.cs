@@ -1,0 +1,28 @@
+using System.Security.Cryptography;
+using Conveyor.Storage;
+
+namespace Conveyor.Hosting;
+
+/// <summary>Makes API keys (<c>cvk_</c> + 8-character public prefix + 32 random characters, 190+ bits) and their hashes.</summary>
+public static class ApiKeyGenerator
+{
+    public const string Scheme = "cvk_";
+    public const int PrefixLength = 8;
+    private const string Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+    public static string NewKey() =>
+        Scheme + RandomNumberGenerator.GetString(Alphabet, PrefixLength) + "_" + RandomNumberGenerator.GetString(Alphabet, 32);
+
+    /// <summary>The lookup prefix of a key, or null when it is not shaped like one.</summary>
+    public static string? PrefixOf(string key) =>
+        key.StartsWith(Scheme, StringComparison.Ordinal) && key.Length > Scheme.Length + PrefixLength
+            ? key.Substring(Scheme.Length, PrefixLength)
+            : null;
+
+    /// <summary>SHA-256 of the whole key: keys are long random strings, so no salt or stretching is needed.</summary>
+    public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)));
+
+    public static ApiKeyRecord Record(string key, string name, string role, DateTimeOffset now) =>
+        new(Guid.CreateVersion7(), PrefixOf(key) ?? throw new ArgumentException("Not a Conveyor API key.", nameof(key)),
+            Hash(key), name, role, now, null, null, null);
+}

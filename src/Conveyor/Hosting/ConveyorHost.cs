@@ -1,0 +1,94 @@
+using Conveyor.Api;
+using Conveyor.Api.Json;
+using Conveyor.Api.V1;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Scalar.AspNetCore;
+
+namespace Conveyor.Hosting;
+
+/// <summary>Builds the three kinds of Conveyor process: the server, the worker, and the one-shot migrator.</summary>
+public static class ConveyorHost
+{
+    public const string DefaultUrls = "http://127.0.0.1:5080";
+
+    /// <summary>The API (and, unless <c>Conveyor:Workers:Count</c> is 0, workers) on Kestrel.</summary>
+    public static WebApplication BuildServer(string[] args)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true);
+        builder.Configuration.AddEnvironmentVariables().AddCommandLine(args);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls(DefaultUrls);
+        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+
+        var services = builder.Services;
+        services.AddConveyorCore(builder.Configuration, createBootstrapKey: true);
+        services.AddConveyorWorkers(builder.Configuration);
+        services.ConfigureHttpJsonOptions(o => ConveyorJson.Configure(o.SerializerOptions));
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
+        {
+            ctx.ProblemDetails.Instance ??= ctx.HttpContext.Request.Path;
+            ctx.ProblemDetails.Detail ??= Problems.DefaultDetail(ctx.ProblemDetails.Status ?? ctx.HttpContext.Response.StatusCode);
+            ctx.ProblemDetails.Extensions["trace_id"] = ctx.HttpContext.TraceIdentifier;
+        });
+        services.AddOpenApi(o =>
+        {
+            o.AddExamples();
+            o.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "Conveyor API";
+                document.Info.Description = "Durable ingestion jobs: create, watch, cancel and retry them.";
+                return Task.CompletedTask;
+            });
+        });
+        services.AddHealthChecks()
+            .AddCheck<StoreHealthCheck>("store", tags: ["ready"])
+            .AddCheck<StorageHealthCheck>("storage", tags: ["ready"]);
+
+        var app = builder.Build();
+        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = _ => StatusCodes.Status500InternalServerError });
+        app.UseStatusCodePages();
+
+        app.MapJobsV1();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapScalarApiReference("/docs", o => o.WithTitle("Conveyor API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthResponse.WriteAsync });
+
+        app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app));
+        return app;
+    }
+
+    /// <summary>Workers only: no HTTP, no bootstrap key.</summary>
+    public static IHost BuildWorker(string[] args)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true);
+        builder.Configuration.AddEnvironmentVariables().AddCommandLine(args);
+        builder.Services.AddConveyorCore(builder.Configuration, createBootstrapKey: false);
+        builder.Services.AddConveyorWorkers(builder.Configuration);
+        return builder.Build();
+    }
+
+    /// <summary>Just the store, for <c>conveyor migrate</c>.</summary>
+    public static IHost BuildMigrator(string[] args)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true);
+        builder.Configuration.AddEnvironmentVariables().AddCommandLine(args);
+        builder.Services.AddConveyorCore(builder.Configuration, createBootstrapKey: false);
+        return builder.Build();
+    }
+
+    private static void PrintBanner(WebApplication app)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        foreach (var address in addresses)
+        {
+            Console.Out.WriteLine($"Conveyor is listening on {address}  (API docs: {address}/docs, OpenAPI: {address}/openapi/v1.json)");
+        }
+    }
+}

@@ -1,0 +1,23 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Conveyor.Hosting;
+
+/// <summary>The <c>Conveyor</c> section: where data lives and which store holds it.</summary>
+public sealed class ConveyorOptions
+{
+    public const string Section = "Conveyor";
+
+    /// <summary>SQLite file and uploads (<c>Conveyor:DataDirectory</c>).</summary>
+    [Required]
+    public string DataDirectory { get; set; } = "./data";
+
+    public DatabaseOptions Database { get; set; } = new();
+
+    public AuthOptions Auth { get; set; } = new();
+
+    public IEnumerable<string> Validate()
+    {
+        if (Database.Provider is not ("sqlite" or "postgres"))
+            yield return $"Conveyor:Database:Provider must be 'sqlite' or 'postgres', not '{Database.Provider}'.";
+    }
+}

@@ -1,0 +1,48 @@
+using Conveyor.Workers;
+using Conveyor.Workers.Handlers;
+using Microsoft.Extensions.Options;
+
+namespace Conveyor.Hosting;
+
+/// <summary>The services every Conveyor process shares: options, the store, handlers and (when asked) the workers.</summary>
+public static class ConveyorServices
+{
+    /// <summary>Binds and validates options; a bad setting fails here, at start, naming its key.</summary>
+    public static ConveyorOptions AddConveyorOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(ConveyorOptions.Section).Get<ConveyorOptions>() ?? new ConveyorOptions();
+        var problems = options.Validate().ToList();
+        if (problems.Count > 0) throw new OptionsValidationException(ConveyorOptions.Section, typeof(ConveyorOptions), problems);
+
+        services.AddOptions<ConveyorOptions>().Bind(configuration.GetSection(ConveyorOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ConveyorOptions>>(new OptionsValidator<ConveyorOptions>(o => o.Validate()));
+        services.AddOptions<WorkerOptions>().Bind(configuration.GetSection(WorkerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WorkerOptions>>(new OptionsValidator<WorkerOptions>(o => o.Validate()));
+        return options;
+    }
+
+    public static IServiceCollection AddConveyorCore(this IServiceCollection services, IConfiguration configuration, bool createBootstrapKey)
+    {
+        var options = services.AddConveyorOptions(configuration);
+        services.AddSingleton(TimeProvider.System);
+        services.AddConveyorStore(configuration, options);
+        services.AddSingleton<IJobHandler, NoopHandler>();
+        services.AddSingleton<IJobHandler, SleepHandler>();
+        services.AddSingleton<IJobHandler, FailHandler>();
+        services.AddSingleton<JobHandlerRegistry>();
+        // Registered first so migrations run before the workers' first claim.
+        services.AddHostedService(sp => ActivatorUtilities.CreateInstance<StartupTasks>(sp, createBootstrapKey));
+        return services;
+    }
+
+    /// <summary>In-process workers, plus a shutdown timeout long enough for their grace period.</summary>
+    public static IServiceCollection AddConveyorWorkers(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(WorkerIdentity.ForThisProcess());
+        services.AddSingleton<WorkerRuntime>();
+        services.AddHostedService(sp => sp.GetRequiredService<WorkerRuntime>());
+        var grace = configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>()?.ShutdownGrace ?? new WorkerOptions().ShutdownGrace;
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = grace + TimeSpan.FromSeconds(15));
+        return services;
+    }
+}

@@ -1,0 +1,32 @@
+using Conveyor.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Conveyor.Hosting;
+
+/// <summary>
+/// Runs before anything else starts: applies migrations (on PostgreSQL under an advisory lock) and, when
+/// <paramref name="createBootstrapKey"/> is set and no key exists, creates the first admin key and prints it once.
+/// </summary>
+public sealed class StartupTasks(IJobStore store, IApiKeyStore keys, IOptions<ConveyorOptions> options, TimeProvider time,
+    ILogger<StartupTasks> logger, bool createBootstrapKey) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await store.MigrateAsync(cancellationToken);
+        if (!createBootstrapKey || await keys.CountKeysAsync(cancellationToken) > 0) return;
+
+        var configured = options.Value.Auth.BootstrapAdminKey;
+        var key = string.IsNullOrWhiteSpace(configured) ? ApiKeyGenerator.NewKey() : configured.Trim();
+        if (ApiKeyGenerator.PrefixOf(key) is null)
+            throw new InvalidOperationException($"Conveyor:Auth:BootstrapAdminKey must look like '{ApiKeyGenerator.Scheme}XXXXXXXX_…' (make one with a first start).");
+        await keys.InsertKeyAsync(ApiKeyGenerator.Record(key, "bootstrap admin", "admin", time.GetUtcNow()), cancellationToken);
+        logger.LogInformation("Created the bootstrap admin key {Prefix}", ApiKeyGenerator.PrefixOf(key));
+        if (string.IsNullOrWhiteSpace(configured))
+        {
+            // Straight to the console, never through a logger: log sinks must not see the key.
+            Console.Out.WriteLine($"Admin key (shown once, keep it safe): {key}");
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

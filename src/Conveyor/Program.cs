@@ -1,0 +1,3 @@
+using Conveyor.Cli;
+
+return await ConveyorCli.RunAsync(args);
