@@ -1,5 +1,4 @@
 using FsCheck;
-using FsCheck.Fluent;
 using FsCheck.Xunit;
 
 namespace Conveyor.Core.Tests;
@@ -113,67 +112,4 @@ public sealed class StatusMachinePropertyTests
     }
 
     private static bool IsTerminal(JobStatus status) => status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled;
-}
-
-/// <summary>One operation of a walk and how far the clock moves before it (possibly not at all, or backwards).</summary>
-public sealed record Step(JobOperation Operation, TimeSpan ClockMove)
-{
-    public override string ToString() => $"{Operation}{(ClockMove >= TimeSpan.Zero ? "+" : "")}{ClockMove.TotalMilliseconds}ms";
-}
-
-/// <summary>A valid start state and the operations applied to it.</summary>
-public sealed record Walk(JobSnapshot Start, Step[] Steps)
-{
-    private static readonly DateTimeOffset Origin = new(2026, 1, 5, 9, 0, 0, TimeSpan.Zero);
-
-    public JobState StartState() => new()
-    {
-        Id = Guid.Empty,
-        Status = Start.Status,
-        Attempt = Start.Attempt,
-        MaxAttempts = Start.MaxAttempts,
-        CancelRequestedAt = Start.CancelRequested ? Origin : null,
-        LeaseOwner = Start.Status == JobStatus.Running ? "worker-1" : null,
-        LeaseExpiresAt = Start.Status == JobStatus.Running ? Origin.AddSeconds(30) : null,
-        CompletedAt = Start.Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled ? Origin : null,
-        ScheduledAt = Origin,
-        UpdatedAt = Origin,
-        HasRetry = Start.HasRetry,
-    };
-
-    public override string ToString() => $"{Start} then [{string.Join(", ", Steps.Select(s => s.ToString()))}]";
-}
-
-/// <summary>Generators of reachable job states and of operation sequences.</summary>
-public static class JobWalks
-{
-    /// <summary>States a job can be in: queued with attempts left, running within its limit, failed with none left…</summary>
-    private static Gen<JobSnapshot> Snapshots() =>
-        from max in Gen.Choose(1, 5)
-        from status in Gen.Elements(Enum.GetValues<JobStatus>())
-        from attempt in status switch
-        {
-            JobStatus.Queued => Gen.Choose(0, max - 1),
-            JobStatus.Running or JobStatus.Succeeded => Gen.Choose(1, max),
-            JobStatus.Failed => Gen.Constant(max),
-            _ => Gen.Choose(0, max),
-        }
-        from cancelRequested in status == JobStatus.Running ? Gen.Elements(true, false) : Gen.Constant(false)
-        from hasRetry in status == JobStatus.Failed ? Gen.Elements(true, false) : Gen.Constant(false)
-        select new JobSnapshot(status, attempt, max, cancelRequested, hasRetry);
-
-    private static Gen<Step> Steps() =>
-        from operation in Gen.Elements(Enum.GetValues<JobOperation>())
-        from move in Gen.Frequency(
-            (3, Gen.Constant(TimeSpan.Zero)),
-            (2, Gen.Choose(-5000, -1).Select(ms => TimeSpan.FromMilliseconds(ms))),
-            (1, Gen.Choose(-3, 3).Select(us => TimeSpan.FromMicroseconds(us))),
-            (3, Gen.Choose(1, 5000).Select(ms => TimeSpan.FromMilliseconds(ms))))
-        select new Step(operation, move);
-
-    public static Arbitrary<Walk> Walks() => Arb.From(
-        from start in Snapshots()
-        from steps in Gen.ArrayOf(Steps())
-        select new Walk(start, steps),
-        walk => Enumerable.Range(0, walk.Steps.Length).Select(i => walk with { Steps = walk.Steps[..i] }));
 }
