@@ -34,7 +34,6 @@ run_pg() {
 PG_RUN_DIR=""
 pg_stop() {
   if [ -n "$PG_RUN_DIR" ] && [ -f "$PG_RUN_DIR/pg/postmaster.pid" ]; then
-    log "stopping PostgreSQL"
     run_pg "$PG_BIN/pg_ctl" -D "$PG_RUN_DIR/pg" -m immediate -w stop >/dev/null 2>&1 \
       || kill "$(head -n 1 "$PG_RUN_DIR/pg/postmaster.pid")" 2>/dev/null || true
   fi

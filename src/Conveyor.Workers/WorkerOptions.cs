@@ -36,9 +36,15 @@ public sealed class WorkerOptions
     [Range(1, 10_000)]
     public int CompletionBatchSize { get; set; } = 500;
 
-    /// <summary>Extra claims beyond free workers, so a worker finds its next job waiting (0 = claim only for free workers).</summary>
-    [Range(0, 10_000)]
-    public int Prefetch { get; set; }
+    /// <summary>
+    /// Jobs claimed beyond the workers and held (leased) in this process until a worker is free, so a busy pool
+    /// claims in large batches; -1 (the default) means as many as <see cref="Count"/>. 0 claims only for idle workers.
+    /// </summary>
+    [Range(-1, 10_000)]
+    public int Prefetch { get; set; } = -1;
+
+    /// <summary>The prefetch in effect once the default is resolved.</summary>
+    public int EffectivePrefetch => Prefetch < 0 ? Count : Prefetch;
 
     /// <summary>Checks the relations between settings that attributes cannot express.</summary>
     public IEnumerable<string> Validate()

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Threading.Channels;
 using Conveyor.Core;
 using Conveyor.Storage;
 using Microsoft.Extensions.Hosting;
@@ -24,8 +25,14 @@ public sealed class WorkerRuntime : IHostedService, IAsyncDisposable
     private readonly WakeSignal _wake = new();
     private readonly CancellationTokenSource _stopClaiming = new();
     private readonly CancellationTokenSource _stopLoops = new();
+    private readonly ConcurrentDictionary<Guid, Job> _buffered = new();
+    private readonly ConcurrentDictionary<Guid, byte> _cancelledWhileBuffered = new();
+    private readonly Channel<Job> _ready = Channel.CreateUnbounded<Job>();
+    private readonly CancellationTokenSource _stopTaking = new();
     private readonly JobCompleter _completer;
     private readonly List<Task> _loops = [];
+    private Task[] _workers = [];
+    private int _idle;
     private Task _claimLoop = Task.CompletedTask;
     private Task _completerLoop = Task.CompletedTask;
     private bool _started;
@@ -46,12 +53,17 @@ public sealed class WorkerRuntime : IHostedService, IAsyncDisposable
     /// <summary>Jobs whose handlers are running in this process now.</summary>
     public int RunningCount => _running.Count;
 
+    /// <summary>Claimed jobs waiting here for a free worker (at most <see cref="WorkerOptions.Prefetch"/> beyond the workers).</summary>
+    public int BufferedCount => _buffered.Count;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         if (_options.Count <= 0 || _started) return Task.CompletedTask;
         _started = true;
         WorkerLog.Started(_logger, _options.Count, _owner);
         _completerLoop = Task.Run(() => _completer.RunAsync(CancellationToken.None), CancellationToken.None);
+        _workers = Enumerable.Range(0, _options.Count)
+            .Select(_ => Task.Run(() => WorkerLoopAsync(_stopTaking.Token), CancellationToken.None)).ToArray();
         _claimLoop = Task.Run(() => ClaimLoopAsync(_stopClaiming.Token), CancellationToken.None);
         _loops.Add(Task.Run(() => EveryAsync("heartbeat", _options.HeartbeatInterval, HeartbeatAsync, _stopLoops.Token), CancellationToken.None));
         _loops.Add(Task.Run(() => EveryAsync("sweeper", _options.SweepInterval, SweepAsync, _stopLoops.Token), CancellationToken.None));
@@ -60,8 +72,9 @@ public sealed class WorkerRuntime : IHostedService, IAsyncDisposable
     }
 
     /// <summary>
-    /// Graceful shutdown: stop claiming, give running jobs <see cref="WorkerOptions.ShutdownGrace"/> to finish,
-    /// stop the rest and hand them back to the queue, then write every outcome still pending.
+    /// Graceful shutdown: stop claiming and taking jobs, give running jobs <see cref="WorkerOptions.ShutdownGrace"/>
+    /// to finish, stop the rest, write every outcome still pending, then hand unfinished and never-started jobs
+    /// back to the queue.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -69,24 +82,24 @@ public sealed class WorkerRuntime : IHostedService, IAsyncDisposable
         _started = false;
         await _stopClaiming.CancelAsync();
         await _claimLoop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _stopTaking.CancelAsync();
 
         WorkerLog.Stopping(_logger, _running.Count, _options.ShutdownGrace);
-        var running = _running.Values.Select(e => e.Task).ToArray();
         using (var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             grace.CancelAfter(_options.ShutdownGrace);
-            await Task.WhenAll(running).WaitAsync(grace.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await Task.WhenAll(_workers).WaitAsync(grace.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         var unfinished = _running.Values.ToList();
         foreach (var execution in unfinished) execution.Stop(StopReason.Shutdown);
-        await Task.WhenAll(unfinished.Select(e => e.Task)).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None)
+        await Task.WhenAll(_workers).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None)
             .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
         _completer.Complete();
         await _completerLoop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
-        var handBack = unfinished.Select(e => e.Job.Id).ToList();
+        var handBack = unfinished.Select(e => e.Job.Id).Concat(_buffered.Keys).Distinct().ToList();
         if (handBack.Count > 0)
         {
             var released = await _store.ReleaseAsync(_owner, handBack, CancellationToken.None);
@@ -97,8 +110,13 @@ public sealed class WorkerRuntime : IHostedService, IAsyncDisposable
         await Task.WhenAll(_loops).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
+    /// <summary>
+    /// Keeps the local buffer filled. A claim goes out at once when a worker waits with nothing to take (low
+    /// latency); otherwise only once half the capacity is free, so a busy pool claims in large batches.
+    /// </summary>
     private async Task ClaimLoopAsync(CancellationToken ct)
     {
+        var capacity = _options.Count + _options.EffectivePrefetch;
         var delay = TimeSpan.FromMilliseconds(100);
         IQueueSignal? signal = null;
         Task? pump = null;
@@ -110,11 +128,16 @@ public sealed class WorkerRuntime : IHostedService, IAsyncDisposable
             {
                 try
                 {
-                    var free = _options.Count + _options.Prefetch - _running.Count;
-                    if (free > 0)
+                    var free = capacity - _running.Count - _buffered.Count;
+                    var hungry = Volatile.Read(ref _idle) > 0 && _buffered.IsEmpty;
+                    if (free > 0 && (hungry || free * 2 >= capacity))
                     {
                         var jobs = await _store.ClaimAsync(_owner, free, _options.LeaseDuration, ct);
-                        foreach (var job in jobs) Start(job);
+                        foreach (var job in jobs)
+                        {
+                            _buffered[job.Id] = job;
+                            _ready.Writer.TryWrite(job);
+                        }
                         delay = TimeSpan.FromMilliseconds(100);
                         if (jobs.Count == free) continue;
                     }
@@ -148,11 +171,40 @@ public sealed class WorkerRuntime : IHostedService, IAsyncDisposable
         }
     }
 
-    private void Start(Job job)
+    /// <summary>One worker: takes the next claimed job and runs it, until shutdown stops it taking more.</summary>
+    private async Task WorkerLoopAsync(CancellationToken ct)
     {
-        var execution = new Execution(job);
-        _running[job.Id] = execution;
-        execution.Task = Task.Run(() => ExecuteAsync(execution));
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                Job job;
+                Interlocked.Increment(ref _idle);
+                try
+                {
+                    if (_buffered.IsEmpty) _wake.Set();
+                    job = await _ready.Reader.ReadAsync(ct);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _idle);
+                }
+                // Registered as running before it leaves the buffer, so shutdown always sees it in one or the other.
+                var execution = new Execution(job);
+                _running[job.Id] = execution;
+                _buffered.TryRemove(job.Id, out _);
+                if (ct.IsCancellationRequested)
+                {
+                    execution.Stop(StopReason.Shutdown);
+                    break;
+                }
+                await ExecuteAsync(execution);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Shutdown: this worker takes no more jobs.
+        }
     }
 
     private async Task ExecuteAsync(Execution execution)
@@ -161,6 +213,8 @@ public sealed class WorkerRuntime : IHostedService, IAsyncDisposable
         Completion? completion;
         try
         {
+            if (_cancelledWhileBuffered.TryRemove(job.Id, out _)) execution.Stop(StopReason.CancelRequested);
+            execution.Cancellation.Token.ThrowIfCancellationRequested();
             WorkerLog.Invoked(_logger, job.Id, job.Type, job.Attempt, _owner);
             var handler = _handlers.Find(job.Type);
             if (handler is null)
@@ -213,7 +267,7 @@ public sealed class WorkerRuntime : IHostedService, IAsyncDisposable
 
     private async Task HeartbeatAsync(CancellationToken ct)
     {
-        var ids = _running.Keys.Concat(_completer.Pending).Distinct().ToList();
+        var ids = _running.Keys.Concat(_buffered.Keys).Concat(_completer.Pending).Distinct().ToList();
         if (ids.Count == 0) return;
         var stop = await _store.HeartbeatAsync(_owner, ids, _options.LeaseDuration, ct);
         foreach (var id in stop)
@@ -222,6 +276,10 @@ public sealed class WorkerRuntime : IHostedService, IAsyncDisposable
             {
                 WorkerLog.Stopping(_logger, id, "cancel requested");
                 execution.Stop(StopReason.CancelRequested);
+            }
+            else if (_buffered.ContainsKey(id))
+            {
+                _cancelledWhileBuffered[id] = 0;
             }
         }
     }
@@ -271,6 +329,7 @@ public sealed class WorkerRuntime : IHostedService, IAsyncDisposable
     {
         if (_started) await StopAsync(CancellationToken.None);
         _stopClaiming.Dispose();
+        _stopTaking.Dispose();
         _stopLoops.Dispose();
         _wake.Dispose();
     }
