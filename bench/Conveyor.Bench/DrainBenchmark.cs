@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Conveyor.Core;
 using Conveyor.Storage;
 using Conveyor.Workers;
-using Conveyor.Workers.Handlers;
 using Microsoft.Extensions.Options;
 
 namespace Conveyor.Bench;
@@ -21,25 +20,30 @@ public static class DrainBenchmark
         }
 
         using var loggers = BenchStores.Quiet();
-        var runtime = new WorkerRuntime(store, new JobHandlerRegistry([new NoopHandler()]),
-            Options.Create(new WorkerOptions { Count = options.Workers }), WorkerIdentity.ForThisProcess(), TimeProvider.System, loggers);
+        var counter = new CountingHandler(options.Jobs);
+        var measured = new MeasuredStore(store);
+        var runtime = new WorkerRuntime(measured, new JobHandlerRegistry([counter]),
+            Options.Create(new WorkerOptions { Count = options.Workers, Prefetch = options.Prefetch }), WorkerIdentity.ForThisProcess(), TimeProvider.System, loggers);
 
         var clock = Stopwatch.StartNew();
         await runtime.StartAsync(CancellationToken.None);
+        // Every handler has run; then the last outcomes reach the store (polled only from here on).
+        await counter.AllRan.WaitAsync(TimeSpan.FromMinutes(10));
         long succeeded;
-        do
+        while ((succeeded = await CountSucceededAsync(store)) < options.Jobs && clock.Elapsed < TimeSpan.FromMinutes(10))
         {
-            await Task.Delay(50);
-            succeeded = (await store.ListAsync(new JobQuery { Statuses = [JobStatus.Succeeded], Limit = 1 }, CancellationToken.None)).Total;
+            await Task.Delay(5);
         }
-        while (succeeded < options.Jobs && clock.Elapsed < TimeSpan.FromMinutes(10));
         var elapsed = clock.Elapsed;
         await runtime.StopAsync(CancellationToken.None);
         await runtime.DisposeAsync();
         if (store is IAsyncDisposable disposable) await disposable.DisposeAsync();
 
         Console.WriteLine($"RESULT bench=drain provider={options.Provider} jobs={options.Jobs} workers={options.Workers} " +
-            $"seconds={elapsed.TotalSeconds:F2} jobs_per_sec={options.Jobs / elapsed.TotalSeconds:F0} completed={succeeded}");
+            $"seconds={elapsed.TotalSeconds:F2} jobs_per_sec={options.Jobs / elapsed.TotalSeconds:F0} completed={succeeded} {measured.Summary}");
         return succeeded == options.Jobs ? 0 : 1;
     }
+
+    private static async Task<long> CountSucceededAsync(IJobStore store) =>
+        (await store.ListAsync(new JobQuery { Statuses = [JobStatus.Succeeded], Limit = 1 }, CancellationToken.None)).Total;
 }

@@ -37,14 +37,21 @@ public sealed class WorkerOptions
     public int CompletionBatchSize { get; set; } = 500;
 
     /// <summary>
-    /// Jobs claimed beyond the workers and held (leased) in this process until a worker is free, so a busy pool
-    /// claims in large batches; -1 (the default) means as many as <see cref="Count"/>. 0 claims only for idle workers.
+    /// At most this many jobs are claimed beyond the workers and held (leased) in this process until a worker is
+    /// free, so a pool of quick jobs claims in large batches; -1 (the default) means 8 × <see cref="Count"/>, 0 turns
+    /// prefetch off. How many are actually held follows <see cref="PrefetchWindow"/>.
     /// </summary>
-    [Range(-1, 10_000)]
+    [Range(-1, 100_000)]
     public int Prefetch { get; set; } = -1;
 
-    /// <summary>The prefetch in effect once the default is resolved.</summary>
-    public int EffectivePrefetch => Prefetch < 0 ? Count : Prefetch;
+    /// <summary>
+    /// How long a prefetched job may expect to wait here for a worker, judged by how long recent jobs took. Long
+    /// jobs (an hour-long import) are never hoarded by one node; quick ones (noop) are claimed by the hundred.
+    /// </summary>
+    public TimeSpan PrefetchWindow { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The prefetch ceiling once the default is resolved.</summary>
+    public int MaxPrefetch => Prefetch < 0 ? 8 * Count : Prefetch;
 
     /// <summary>Checks the relations between settings that attributes cannot express.</summary>
     public IEnumerable<string> Validate()
@@ -58,5 +65,6 @@ public sealed class WorkerOptions
         if (RetryBaseDelay < TimeSpan.Zero || RetryMaxDelay < RetryBaseDelay)
             yield return $"{Section}:RetryBaseDelay must be at least zero and at most {Section}:RetryMaxDelay.";
         if (ProgressFlushInterval <= TimeSpan.Zero) yield return $"{Section}:ProgressFlushInterval must be positive.";
+        if (PrefetchWindow < TimeSpan.Zero) yield return $"{Section}:PrefetchWindow cannot be negative.";
     }
 }

@@ -33,6 +33,7 @@ public sealed class WorkerRuntime : IHostedService, IAsyncDisposable
     private readonly List<Task> _loops = [];
     private Task[] _workers = [];
     private int _idle;
+    private double _averageJobMilliseconds = double.NaN;
     private Task _claimLoop = Task.CompletedTask;
     private Task _completerLoop = Task.CompletedTask;
     private bool _started;
@@ -116,7 +117,6 @@ public sealed class WorkerRuntime : IHostedService, IAsyncDisposable
     /// </summary>
     private async Task ClaimLoopAsync(CancellationToken ct)
     {
-        var capacity = _options.Count + _options.EffectivePrefetch;
         var delay = TimeSpan.FromMilliseconds(100);
         IQueueSignal? signal = null;
         Task? pump = null;
@@ -128,6 +128,7 @@ public sealed class WorkerRuntime : IHostedService, IAsyncDisposable
             {
                 try
                 {
+                    var capacity = Capacity();
                     var free = capacity - _running.Count - _buffered.Count;
                     var hungry = Volatile.Read(ref _idle) > 0 && _buffered.IsEmpty;
                     if (free > 0 && (hungry || free * 2 >= capacity))
@@ -160,6 +161,26 @@ public sealed class WorkerRuntime : IHostedService, IAsyncDisposable
             if (pump is not null) await pump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             if (signal is not null) await signal.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// Workers plus the prefetch that recent job durations allow: as many extra jobs as the workers would get
+    /// through within <see cref="WorkerOptions.PrefetchWindow"/>. Until a job has finished, no prefetch.
+    /// </summary>
+    private int Capacity()
+    {
+        var average = Volatile.Read(ref _averageJobMilliseconds);
+        if (double.IsNaN(average) || _options.MaxPrefetch == 0) return _options.Count;
+        var extra = _options.Count * _options.PrefetchWindow.TotalMilliseconds / Math.Max(average, 0.001);
+        return _options.Count + (int)Math.Min(_options.MaxPrefetch, extra);
+    }
+
+    /// <summary>Folds one job's duration into the moving average (weight 1/16: a handful of jobs move it).</summary>
+    private void RecordDuration(TimeSpan duration)
+    {
+        var sample = duration.TotalMilliseconds;
+        var average = Volatile.Read(ref _averageJobMilliseconds);
+        Volatile.Write(ref _averageJobMilliseconds, double.IsNaN(average) ? sample : average + (sample - average) / 16);
     }
 
     /// <summary>Turns store wake-ups (NOTIFY or in-process) into claim-loop wake-ups.</summary>
@@ -210,6 +231,7 @@ public sealed class WorkerRuntime : IHostedService, IAsyncDisposable
     private async Task ExecuteAsync(Execution execution)
     {
         var job = execution.Job;
+        var started = _time.GetTimestamp();
         Completion? completion;
         try
         {
@@ -245,6 +267,7 @@ public sealed class WorkerRuntime : IHostedService, IAsyncDisposable
             completion = Failure(job, SafeError.Sanitize(e.Message), reference);
         }
 
+        RecordDuration(_time.GetElapsedTime(started));
         if (completion is not null)
         {
             // After a shutdown the completer may be closed: the job is then handed back with the rest.

@@ -19,8 +19,10 @@ public abstract class GracefulShutdown(Provider provider)
         {
             longJob = (await server.Client.CreateJobAsync(new { type = "sleep", metadata = new { seconds = 60 } })).Id();
             shortJob = (await server.Client.CreateJobAsync(new { type = "sleep", metadata = new { seconds = 0.5 } })).Id();
-            await Eventually.WaitAsync(() => database.CountAsync("jobs", "status = 'running'"), n => n == 2,
-                TimeSpan.FromSeconds(20), "both jobs to run");
+            // Both handlers have started (the sleep handler reports its total first), not merely been claimed:
+            // a claimed job that never started is handed back, which is right but not what this test is about.
+            await Eventually.WaitAsync(() => database.CountAsync("jobs", "status = 'running' AND records_total IS NOT NULL"),
+                n => n == 2, TimeSpan.FromSeconds(20), "both handlers to start");
         }
         finally
         {

@@ -129,4 +129,21 @@ public abstract class WorkerBehaviour(Provider provider) : IAsyncLifetime
         Assert.Equal(final.Status(), status);
         Assert.Equal(status, await _server.Database.StatusAsync(id));
     }
+
+    [Fact]
+    public async Task A_worker_does_not_hoard_long_jobs_it_cannot_start_soon()
+    {
+        await using var single = await TestServer.StartAsync(provider, WorkerSettings(count: 1));
+        var ids = new List<Guid>();
+        for (var i = 0; i < 3; i++) ids.Add((await single.Client.CreateJobAsync(new { type = "sleep", metadata = new { seconds = 0.6 } })).Id());
+
+        // While one-second-ish jobs run one at a time, the others stay in the queue for any other node to take.
+        var db = single.Database;
+        for (var round = 0; round < 2; round++)
+        {
+            await Eventually.WaitAsync(() => db.CountAsync("jobs", "status = 'succeeded'"), n => n >= round, TimeSpan.FromSeconds(20), "progress");
+            Assert.True(await db.CountAsync("jobs", "status = 'running'") <= 1, "at most one job leased by a one-worker node");
+        }
+        await Eventually.WaitAsync(() => db.CountAsync("jobs", "status = 'succeeded'"), n => n == 3, TimeSpan.FromSeconds(20), "all three to finish");
+    }
 }

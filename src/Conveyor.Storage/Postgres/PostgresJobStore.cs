@@ -135,14 +135,14 @@ public sealed class PostgresJobStore : IJobStore, IApiKeyStore, IAsyncDisposable
     private const string Heartbeat = """
         WITH input AS (
             SELECT * FROM unnest(@ids::uuid[]) WITH ORDINALITY AS i (job_id, ord)
-        ), held AS (
-            SELECT id FROM jobs
-            WHERE id = ANY(@ids) AND lease_owner = @owner AND status = 'running'
+        ), locked AS (
+            SELECT id, lease_owner, status FROM jobs
+            WHERE id = ANY(@ids)
             ORDER BY id
             FOR UPDATE
         ), extended AS (
             UPDATE jobs SET lease_expires_at = @lease_expires_at
-            WHERE id = ANY(ARRAY(SELECT id FROM held))
+            WHERE id = ANY(ARRAY(SELECT id FROM locked WHERE lease_owner = @owner AND status = 'running'))
             RETURNING id, cancel_requested_at IS NOT NULL AS cancel_requested
         )
         SELECT i.job_id FROM input i LEFT JOIN extended e ON e.id = i.job_id
@@ -157,18 +157,22 @@ public sealed class PostgresJobStore : IJobStore, IApiKeyStore, IAsyncDisposable
                 @repeats::integer[])
                 AS p (job_id, new_processed, new_failed, new_total, repeats)
         ), locked AS (
-            SELECT id FROM jobs WHERE id = ANY(@ids) AND status = 'running' ORDER BY id FOR UPDATE
+            SELECT id, status FROM jobs WHERE id = ANY(@ids) ORDER BY id FOR UPDATE
         )
         UPDATE jobs
         SET records_processed = p.new_processed, records_failed = p.new_failed, records_total = p.new_total,
             updated_at = GREATEST(@now, updated_at + interval '1 microsecond') + p.repeats * interval '1 microsecond'
         FROM progress p
-        WHERE jobs.id = p.job_id AND jobs.id = ANY(ARRAY(SELECT id FROM locked))
+        WHERE jobs.id = p.job_id AND jobs.id = ANY(ARRAY(SELECT id FROM locked WHERE status = 'running'))
         """;
 
+    /// <summary>
+    /// Locks the rows by primary key only; owner and status are checked on the loaded state. A filter on status
+    /// here lets the planner pick the status index and walk every running (and dead) entry under load.
+    /// </summary>
     private const string LoadLeasedStates = $"""
         SELECT {JobColumns.State} FROM jobs
-        WHERE id = ANY(@ids) AND lease_owner = @owner AND status = 'running'
+        WHERE id = ANY(@ids)
         ORDER BY id
         FOR UPDATE
         """;
@@ -727,8 +731,9 @@ public sealed class PostgresJobStore : IJobStore, IApiKeyStore, IAsyncDisposable
     {
         var load = new NpgsqlBatchCommand(LoadLeasedStates);
         Add(load.Parameters, "ids", ids.ToArray());
-        Add(load.Parameters, "owner", owner);
-        return await ReadStatesAsync(await tx.ReadAsync(ct, load), ct);
+        var states = await ReadStatesAsync(await tx.ReadAsync(ct, load), ct);
+        states.RemoveAll(s => s.LeaseOwner != owner || s.Status != JobStatus.Running);
+        return states;
     }
 
     private static async Task<List<JobState>> ReadStatesAsync(NpgsqlDataReader reader, CancellationToken ct)
