@@ -104,6 +104,10 @@ public sealed class PostgresJobStore : IJobStore, IApiKeyStore, IAsyncDisposable
         ORDER BY e.id
         """;
 
+    // Rows picked in a CTE are updated through "id = ANY(ARRAY(SELECT ...))" (or "= ANY(@ids)"), never "IN (SELECT ...)"
+    // or a bare join: these statements are prepared, and a generic plan that cannot see how few rows the CTE
+    // holds would otherwise hash-join a sequential scan of the whole jobs table.
+
     /// <summary>Due queued jobs by priority, then schedule, then age: leased, started and logged in one statement.</summary>
     private const string ClaimJobs = $"""
         WITH next AS (
