@@ -21,6 +21,17 @@ export BENCH_PG
 
 result() { grep -o "$2=[0-9.]*" <<<"$1" | cut -d= -f2; }
 
+if [ "$what" = all ] || [ "$what" = latency ]; then
+  log "enqueue -> start latency at 200 jobs/s for 20 s (first, on a quiet cluster)"
+  "$PG_BIN/psql" -q "$PG_URI" -c CHECKPOINT
+  bench latency --provider postgres --rate 200 --seconds 20 --workers 16 | grep RESULT
+  bench latency --provider sqlite --rate 200 --seconds 20 --workers 16 | grep RESULT
+  if [ -d ../shared/peers/hangfire ]; then
+    dotnet build ../shared/peers/hangfire -c Release -nologo -v quiet -o "$out/hf" >/dev/null
+    HF_LONGPOLL=1 HF_CONN="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=conveyor_bench" \
+      dotnet "$out/hf/hangfire-peer.dll" latency --n 200 --workers 16 | grep RESULT || true
+  fi
+fi
 if [ "$what" = all ] || [ "$what" = drain ]; then
   log "pgbench: one UPDATE + one INSERT per transaction, 8 clients, 15 s"
   "$PG_BIN/pgbench" -i -q -s 10 "$PG_URI" >/dev/null 2>&1
@@ -34,7 +45,7 @@ if [ "$what" = all ] || [ "$what" = drain ]; then
 
   if [ -d ../shared/peers/hangfire ]; then
     log "Hangfire.PostgreSql peer: same 20,000 jobs, 16 workers"
-    dotnet build ../shared/peers/hangfire -c Release -nologo -v quiet -o "$out/hf" >/dev/null
+    [ -f "$out/hf/hangfire-peer.dll" ] || dotnet build ../shared/peers/hangfire -c Release -nologo -v quiet -o "$out/hf" >/dev/null
     hf=$(HF_CONN="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=conveyor_bench" \
       dotnet "$out/hf/hangfire-peer.dll" throughput --n 20000 --workers 16 --enqueue-tasks 4 | grep RESULT || true)
     echo "$hf"
@@ -50,13 +61,4 @@ if [ "$what" = all ] || [ "$what" = drain ]; then
     'BEGIN { printf "RATIO sqlite drain / insert-then-update loop = %.2f\n", a / b }'
 fi
 
-if [ "$what" = all ] || [ "$what" = latency ]; then
-  log "enqueue -> start latency at 200 jobs/s for 20 s"
-  bench latency --provider postgres --rate 200 --seconds 20 --workers 16 | grep RESULT
-  bench latency --provider sqlite --rate 200 --seconds 20 --workers 16 | grep RESULT
-  if [ -d ../shared/peers/hangfire ] && [ -f "$out/hf/hangfire-peer.dll" ]; then
-    HF_LONGPOLL=1 HF_CONN="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=conveyor_bench" \
-      dotnet "$out/hf/hangfire-peer.dll" latency --n 200 --workers 16 | grep RESULT || true
-  fi
-fi
 rm -rf "$out"

@@ -42,7 +42,7 @@ public static partial class JobCreateRequestValidator
         {
             if (uri.Length > 2048)
                 Add("source_uri", "The source URI must be at most 2048 characters.");
-            else if (!Uri.TryCreate(uri, UriKind.Absolute, out _))
+            else if (uri.Any(char.IsControl) || !Uri.TryCreate(uri, UriKind.Absolute, out _))
                 Add("source_uri", "The source URI must be an absolute URI.");
         }
 
@@ -72,6 +72,9 @@ public static partial class JobCreateRequestValidator
                 Add("metadata", "The metadata must be a JSON object.");
             else if (metadata.GetRawText().Length > JobDefaults.MaxMetadataBytes)
                 Add("metadata", $"The metadata must be at most {JobDefaults.MaxMetadataBytes} bytes.");
+            else if (metadata.GetRawText().Contains("\\u0000", StringComparison.Ordinal))
+                // PostgreSQL's jsonb cannot hold a NUL character; refuse it on every store alike.
+                Add("metadata", "The metadata cannot contain NUL characters (\\u0000).");
         }
 
         return errors;

@@ -3,13 +3,17 @@ using Conveyor.Tests.Infrastructure;
 
 namespace Conveyor.Tests;
 
+public sealed class SqliteBadInputTests(SqliteServerFixture fixture) : BadInput(fixture.Server), IClassFixture<SqliteServerFixture>;
+
+public sealed class PostgresBadInputTests(PostgresServerFixture fixture) : BadInput(fixture.Server), IClassFixture<PostgresServerFixture>;
+
 /// <summary>
-/// Bad input gets a 4xx problem (status, title, detail) and changes nothing; no answer carries a stack trace,
-/// a file path or SQL text.
+/// Bad input gets a 4xx problem (status, title, detail) and changes nothing, on either store; no answer carries a
+/// stack trace, a file path or SQL text.
 /// </summary>
-public sealed class BadInputTests(SqliteServerFixture fixture) : IClassFixture<SqliteServerFixture>
+public abstract class BadInput(TestServer server)
 {
-    private readonly TestServer _server = fixture.Server;
+    private readonly TestServer _server = server;
 
     public static TheoryData<string, string, string?, string, HttpStatusCode, string> Cases => new()
     {
@@ -27,6 +31,8 @@ public sealed class BadInputTests(SqliteServerFixture fixture) : IClassFixture<S
         { "unknown job type", "POST /api/v1/jobs", """{"type":"nuke"}""", "application/json", HttpStatusCode.BadRequest, "type" },
         { "priority out of range", "POST /api/v1/jobs", """{"type":"noop","priority":100000}""", "application/json", HttpStatusCode.BadRequest, "priority" },
         { "max_attempts zero", "POST /api/v1/jobs", """{"type":"noop","max_attempts":0}""", "application/json", HttpStatusCode.BadRequest, "max_attempts" },
+        { "NUL in metadata", "POST /api/v1/jobs", """{"type":"noop","metadata":{"a":"x\u0000y"}}""", "application/json", HttpStatusCode.BadRequest, "metadata" },
+        { "control character in file name", "POST /api/v1/jobs", """{"type":"noop","file_name":"a\u0001.csv"}""", "application/json", HttpStatusCode.BadRequest, "file_name" },
         { "bad dataset name", "POST /api/v1/jobs", """{"type":"noop","dataset":"../etc"}""", "application/json", HttpStatusCode.BadRequest, "dataset" },
         { "not JSON media type", "POST /api/v1/jobs", """type=noop""", "application/x-www-form-urlencoded", HttpStatusCode.UnsupportedMediaType, "" },
         { "batch over 1000", "POST /api/v1/jobs/batch", "{\"jobs\":[" + string.Join(",", Enumerable.Repeat("{\"type\":\"noop\"}", 1001)) + "]}", "application/json", HttpStatusCode.BadRequest, "jobs" },

@@ -167,7 +167,7 @@ public sealed class SqliteJobStore : IJobStore, IApiKeyStore, IDisposable
         var created = new List<Job>(jobs.Count);
         foreach (var job in jobs)
         {
-            var scheduled = (job.ScheduledAt?.Truncate() is { } at && at > now) ? at : now;
+            var scheduled = QueuedJob.ScheduledAt(job, now);
             var p = insert.Parameters;
             p["@id"].Value = job.Id.ToString();
             p["@type"].Value = job.Type;
@@ -178,7 +178,7 @@ public sealed class SqliteJobStore : IJobStore, IApiKeyStore, IDisposable
             p["@mime_type"].Value = (object?)job.MimeType ?? DBNull.Value;
             p["@mode"].Value = (object?)job.Mode ?? DBNull.Value;
             p["@priority"].Value = job.Priority;
-            p["@metadata"].Value = job.Metadata is { } m ? JobMetadata.ToJson(m) : "{}";
+            p["@metadata"].Value = QueuedJob.MetadataJson(job);
             p["@session_id"].Value = (object?)job.SessionId?.ToString() ?? DBNull.Value;
             p["@dataset"].Value = (object?)job.Dataset ?? DBNull.Value;
             p["@max_attempts"].Value = job.MaxAttempts;
@@ -191,31 +191,8 @@ public sealed class SqliteJobStore : IJobStore, IApiKeyStore, IDisposable
             p["@synthetic"].Value = job.Synthetic ? 1 : 0;
             await insert.ExecuteNonQueryAsync(ct);
             await AppendEventAsync(insertEvent, job.Id, JobEventTypes.Created, null, JobStatusNames.Queued, now, job.CreatedBy,
-                job.RetryOf is { } original ? $$"""{"retry_of":"{{original}}"}""" : "{}", ct);
-            created.Add(new Job
-            {
-                Id = job.Id,
-                Type = job.Type,
-                SourceType = job.SourceType,
-                SourceUri = job.SourceUri,
-                FileName = job.FileName,
-                FileSize = job.FileSize,
-                MimeType = job.MimeType,
-                Mode = job.Mode,
-                Priority = job.Priority,
-                Metadata = job.Metadata is { ValueKind: System.Text.Json.JsonValueKind.Object } meta ? meta.Clone() : JobMetadata.Empty,
-                SessionId = job.SessionId,
-                Dataset = job.Dataset,
-                Status = JobStatus.Queued,
-                MaxAttempts = job.MaxAttempts,
-                ScheduledAt = scheduled,
-                CreatedAt = now,
-                UpdatedAt = now,
-                RetryOf = job.RetryOf,
-                IdempotencyKey = job.IdempotencyKey,
-                CreatedBy = job.CreatedBy,
-                Synthetic = job.Synthetic,
-            });
+                QueuedJob.CreatedEventData(job), ct);
+            created.Add(QueuedJob.From(job, now));
         }
         return created;
     }
