@@ -16,7 +16,7 @@ public static class DrainBenchmark
         for (var done = 0; done < options.Jobs; done += JobDefaults.MaxBatchSize)
         {
             var count = Math.Min(JobDefaults.MaxBatchSize, options.Jobs - done);
-            await store.CreateBatchAsync(Enumerable.Range(0, count).Select(_ => new NewJob { Type = "noop" }).ToList(), CancellationToken.None);
+            await store.CreateBatchAsync(Enumerable.Range(0, count).Select(_ => new NewJob { Type = "noop" }).ToList(), AuditContext.System("job.create"), CancellationToken.None);
         }
 
         using var loggers = BenchStores.Quiet();

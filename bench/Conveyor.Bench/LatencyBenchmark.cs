@@ -32,7 +32,7 @@ public static class LatencyBenchmark
         {
             for (var i = 0; i < total && await timer.WaitForNextTickAsync(); i++)
             {
-                ids.Add((await enqueueStore.CreateAsync(new NewJob { Type = "noop" }, CancellationToken.None)).Job.Id);
+                ids.Add((await enqueueStore.CreateAsync(new NewJob { Type = "noop" }, AuditContext.System("job.create"), CancellationToken.None)).Job.Id);
             }
         }
 

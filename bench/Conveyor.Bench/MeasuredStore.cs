@@ -37,14 +37,14 @@ public sealed class MeasuredStore(IJobStore inner) : IJobStore
 
     public Task MigrateAsync(CancellationToken ct) => inner.MigrateAsync(ct);
     public Task PingAsync(CancellationToken ct) => inner.PingAsync(ct);
-    public Task<CreateOutcome> CreateAsync(NewJob job, CancellationToken ct) => inner.CreateAsync(job, ct);
-    public Task<IReadOnlyList<Job>> CreateBatchAsync(IReadOnlyList<NewJob> jobs, CancellationToken ct) => inner.CreateBatchAsync(jobs, ct);
+    public Task<CreateOutcome> CreateAsync(NewJob job, AuditContext audit, CancellationToken ct) => inner.CreateAsync(job, audit, ct);
+    public Task<IReadOnlyList<Job>> CreateBatchAsync(IReadOnlyList<NewJob> jobs, AuditContext audit, CancellationToken ct) => inner.CreateBatchAsync(jobs, audit, ct);
     public Task<Job?> GetAsync(Guid id, CancellationToken ct) => inner.GetAsync(id, ct);
     public Task<JobPage> ListAsync(JobQuery query, CancellationToken ct) => inner.ListAsync(query, ct);
     public Task<IReadOnlyList<JobEvent>?> GetEventsAsync(Guid id, CancellationToken ct) => inner.GetEventsAsync(id, ct);
     public Task<Guid?> FindRetryAsync(Guid id, CancellationToken ct) => inner.FindRetryAsync(id, ct);
-    public Task<OperationOutcome> ApplyAsync(Guid id, JobOperation operation, string actor, CancellationToken ct) => inner.ApplyAsync(id, operation, actor, ct);
-    public Task<RetryAsNewOutcome> RetryAsNewAsync(Guid id, Func<Job, NewJob> buildRetry, string actor, CancellationToken ct) => inner.RetryAsNewAsync(id, buildRetry, actor, ct);
+    public Task<OperationOutcome> ApplyAsync(Guid id, JobOperation operation, AuditContext audit, CancellationToken ct) => inner.ApplyAsync(id, operation, audit, ct);
+    public Task<RetryAsNewOutcome> RetryAsNewAsync(Guid id, Func<Job, NewJob> buildRetry, AuditContext audit, CancellationToken ct) => inner.RetryAsNewAsync(id, buildRetry, audit, ct);
     public Task<IReadOnlyList<Guid>> HeartbeatAsync(string owner, IReadOnlyCollection<Guid> ids, TimeSpan lease, CancellationToken ct) => inner.HeartbeatAsync(owner, ids, lease, ct);
     public Task FlushProgressAsync(IReadOnlyList<ProgressUpdate> updates, CancellationToken ct) => inner.FlushProgressAsync(updates, ct);
     public Task<int> RescueExpiredAsync(int max, CancellationToken ct) => inner.RescueExpiredAsync(max, ct);

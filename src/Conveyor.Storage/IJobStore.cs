@@ -5,6 +5,8 @@ namespace Conveyor.Storage;
 /// <summary>
 /// The one storage contract: a job table with its event log, and the queue operations workers use.
 /// Every state change and its <c>job_events</c> row commit together, and every change moves <c>updated_at</c>.
+/// A call on behalf of a person takes an <see cref="AuditContext"/>: its <c>audit_events</c> row (with the outcome the
+/// store decided) commits in the same transaction, and the job events it causes carry its id.
 /// </summary>
 public interface IJobStore
 {
@@ -15,10 +17,10 @@ public interface IJobStore
     Task PingAsync(CancellationToken ct);
 
     /// <summary>Creates a job, or returns the one created earlier with the same idempotency key.</summary>
-    Task<CreateOutcome> CreateAsync(NewJob job, CancellationToken ct);
+    Task<CreateOutcome> CreateAsync(NewJob job, AuditContext audit, CancellationToken ct);
 
-    /// <summary>Creates all of <paramref name="jobs"/> in one transaction.</summary>
-    Task<IReadOnlyList<Job>> CreateBatchAsync(IReadOnlyList<NewJob> jobs, CancellationToken ct);
+    /// <summary>Creates all of <paramref name="jobs"/> in one transaction, with one audit event for the batch.</summary>
+    Task<IReadOnlyList<Job>> CreateBatchAsync(IReadOnlyList<NewJob> jobs, AuditContext audit, CancellationToken ct);
 
     Task<Job?> GetAsync(Guid id, CancellationToken ct);
 
@@ -31,13 +33,13 @@ public interface IJobStore
     Task<Guid?> FindRetryAsync(Guid id, CancellationToken ct);
 
     /// <summary>Applies an operator's operation (<see cref="JobOperation.Cancel"/>, <see cref="JobOperation.Requeue"/>).</summary>
-    Task<OperationOutcome> ApplyAsync(Guid id, JobOperation operation, string actor, CancellationToken ct);
+    Task<OperationOutcome> ApplyAsync(Guid id, JobOperation operation, AuditContext audit, CancellationToken ct);
 
     /// <summary>
     /// Seed 004's retry: a new job built by <paramref name="buildRetry"/> from the original (read under its
     /// row lock), once per original; a repeated call returns the same new job.
     /// </summary>
-    Task<RetryAsNewOutcome> RetryAsNewAsync(Guid id, Func<Job, NewJob> buildRetry, string actor, CancellationToken ct);
+    Task<RetryAsNewOutcome> RetryAsNewAsync(Guid id, Func<Job, NewJob> buildRetry, AuditContext audit, CancellationToken ct);
 
     /// <summary>Claims up to <paramref name="max"/> due jobs for <paramref name="owner"/> in one statement.</summary>
     Task<IReadOnlyList<Job>> ClaimAsync(string owner, int max, TimeSpan lease, CancellationToken ct);

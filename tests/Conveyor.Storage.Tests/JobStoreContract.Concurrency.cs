@@ -16,7 +16,7 @@ public abstract partial class JobStoreContract
         Assert.NotEmpty(migrations);
         Assert.Equal(Enumerable.Range(1, migrations.Count), migrations.Select(m => m.Version));
         Assert.All(migrations, m => Assert.Equal(1, m.Rows));
-        var created = await fresh.Store.CreateAsync(ANewJob.Noop(), Ct);
+        var created = await fresh.Store.CreateAsync(ANewJob.Noop(), Audit(), Ct);
         Assert.Equal("queued", (await fresh.JobRowAsync(created.Job.Id, Ct)).Status);
     }
 
@@ -24,7 +24,7 @@ public abstract partial class JobStoreContract
     public async Task Concurrent_claimers_never_get_the_same_job()
     {
         const int jobs = 40;
-        await Store.CreateBatchAsync(Enumerable.Range(0, jobs).Select(i => ANewJob.Noop().WithPriority(i % 3).Build()).ToList(), Ct);
+        await Store.CreateBatchAsync(Enumerable.Range(0, jobs).Select(i => ANewJob.Noop().WithPriority(i % 3).Build()).ToList(), Audit(), Ct);
         var stores = new[] { Store, Db.OpenAnotherStore() };
 
         var claims = await Task.WhenAll(Enumerable.Range(0, 4).Select(worker => Task.Run(async () =>
@@ -71,9 +71,9 @@ public abstract partial class JobStoreContract
                 var store = stores[i % 2];
                 return call switch
                 {
-                    OperatorCall.Cancel => (await store.ApplyAsync(job.Id, JobOperation.Cancel, Operator, Ct)).Transition!,
-                    OperatorCall.Requeue => (await store.ApplyAsync(job.Id, JobOperation.Requeue, Operator, Ct)).Transition!,
-                    _ => (await store.RetryAsNewAsync(job.Id, RetryOf, Operator, Ct)).Transition!,
+                    OperatorCall.Cancel => (await store.ApplyAsync(job.Id, JobOperation.Cancel, Audit(Operator), Ct)).Transition!,
+                    OperatorCall.Requeue => (await store.ApplyAsync(job.Id, JobOperation.Requeue, Audit(Operator), Ct)).Transition!,
+                    _ => (await store.RetryAsNewAsync(job.Id, RetryOf, Audit(Operator), Ct)).Transition!,
                 };
             })).ToList();
             gate.SetResult();
@@ -122,7 +122,7 @@ public abstract partial class JobStoreContract
             var events = await Db.EventRowsAsync(job.Id, Ct);
             Assert.Equal(["created", "started", completed == 1 ? "succeeded" : "rescued"], events.Select(e => e.Type));
             Assert.Equal(row.Status, EventReplay.Replay(events, maxAttempts: 3).Status.ToName());
-            if (row.Status == "queued") await Store.ApplyAsync(job.Id, JobOperation.Cancel, Operator, Ct); // out of the next round's way
+            if (row.Status == "queued") await Store.ApplyAsync(job.Id, JobOperation.Cancel, Audit(Operator), Ct); // out of the next round's way
         }
     }
 
@@ -136,7 +136,7 @@ public abstract partial class JobStoreContract
             var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
             var claim = Task.Run(async () => { await gate.Task; return await claimer.ClaimAsync(Worker, 1, Lease, Ct); });
-            var cancel = Task.Run(async () => { await gate.Task; return await Store.ApplyAsync(job.Id, JobOperation.Cancel, Operator, Ct); });
+            var cancel = Task.Run(async () => { await gate.Task; return await Store.ApplyAsync(job.Id, JobOperation.Cancel, Audit(Operator), Ct); });
             gate.SetResult();
             var (claimed, cancelled) = (await claim, await cancel);
 

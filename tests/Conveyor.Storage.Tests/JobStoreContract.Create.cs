@@ -38,7 +38,7 @@ public abstract partial class JobStoreContract
             .Synthetic()
             .Build();
 
-        var outcome = await Store.CreateAsync(request, Ct);
+        var outcome = await Store.CreateAsync(request, Audit(), Ct);
 
         Assert.True(outcome.Created);
         Assert.False(outcome.IdempotencyConflict);
@@ -112,7 +112,7 @@ public abstract partial class JobStoreContract
         var first = await CreateAsync(ANewJob.Noop().WithIdempotencyKey("upload-42", "sha-a"));
         Clock.Advance(TimeSpan.FromSeconds(5));
 
-        var again = await Store.CreateAsync(ANewJob.Noop().WithIdempotencyKey("upload-42", "sha-a"), Ct);
+        var again = await Store.CreateAsync(ANewJob.Noop().WithIdempotencyKey("upload-42", "sha-a"), Audit(), Ct);
 
         Assert.False(again.Created);
         Assert.False(again.IdempotencyConflict);
@@ -127,7 +127,7 @@ public abstract partial class JobStoreContract
     {
         var first = await CreateAsync(ANewJob.Noop().WithIdempotencyKey("upload-42", "sha-a"));
 
-        var other = await Store.CreateAsync(ANewJob.OfType("csv").WithIdempotencyKey("upload-42", "sha-b"), Ct);
+        var other = await Store.CreateAsync(ANewJob.OfType("csv").WithIdempotencyKey("upload-42", "sha-b"), Audit(), Ct);
 
         Assert.False(other.Created);
         Assert.True(other.IdempotencyConflict);
@@ -152,7 +152,7 @@ public abstract partial class JobStoreContract
         var stores = new[] { Store, Db.OpenAnotherStore() };
 
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 12).Select(i =>
-            Task.Run(() => stores[i % 2].CreateAsync(ANewJob.Noop().WithIdempotencyKey("once", "sha"), Ct))));
+            Task.Run(() => stores[i % 2].CreateAsync(ANewJob.Noop().WithIdempotencyKey("once", "sha"), Audit(), Ct))));
 
         Assert.Single(outcomes, o => o.Created);
         Assert.Single(outcomes.Select(o => o.Job.Id).Distinct());
@@ -171,7 +171,7 @@ public abstract partial class JobStoreContract
             ANewJob.Noop().ScheduledAt(Now.AddHours(1)).Build(),
         };
 
-        var created = await Store.CreateBatchAsync(batch, Ct);
+        var created = await Store.CreateBatchAsync(batch, Audit(), Ct);
 
         Assert.Equal(batch.Select(j => j.Id), created.Select(j => j.Id));
         Assert.Equal(["csv", "json", "noop"], created.Select(j => j.Type));
@@ -193,7 +193,7 @@ public abstract partial class JobStoreContract
         var duplicate = Guid.CreateVersion7();
         var batch = new[] { ANewJob.Noop().WithId(duplicate).Build(), ANewJob.Noop().Build(), ANewJob.Noop().WithId(duplicate).Build() };
 
-        await Assert.ThrowsAnyAsync<Exception>(() => Store.CreateBatchAsync(batch, Ct));
+        await Assert.ThrowsAnyAsync<Exception>(() => Store.CreateBatchAsync(batch, Audit(), Ct));
 
         Assert.Equal(0, await Db.CountJobsAsync(Ct));
         Assert.Equal(0, await Db.CountEventsAsync(Ct));
@@ -202,7 +202,7 @@ public abstract partial class JobStoreContract
     [Fact]
     public async Task Create_batch_of_nothing_creates_nothing()
     {
-        Assert.Empty(await Store.CreateBatchAsync([], Ct));
+        Assert.Empty(await Store.CreateBatchAsync([], Audit(), Ct));
         Assert.Equal(0, await Db.CountJobsAsync(Ct));
     }
 
@@ -215,8 +215,8 @@ public abstract partial class JobStoreContract
         Assert.Null(await Store.GetAsync(unknown, Ct));
         Assert.Null(await Store.GetEventsAsync(unknown, Ct));
         Assert.Null(await Store.FindRetryAsync(unknown, Ct));
-        Assert.Equal(OperationOutcome.NotFound, await Store.ApplyAsync(unknown, JobOperation.Cancel, Operator, Ct));
-        Assert.Equal(RetryAsNewOutcome.NotFound, await Store.RetryAsNewAsync(unknown, RetryOf, Operator, Ct));
+        Assert.Equal(OperationOutcome.NotFound, await Store.ApplyAsync(unknown, JobOperation.Cancel, Audit(Operator), Ct));
+        Assert.Equal(RetryAsNewOutcome.NotFound, await Store.RetryAsNewAsync(unknown, RetryOf, Audit(Operator), Ct));
         Assert.Equal(1, await Db.CountJobsAsync(Ct));
         Assert.Equal(1, await Db.CountEventsAsync(Ct));
     }

@@ -32,9 +32,9 @@ public abstract partial class JobStoreContract
         var claimed = await Store.ClaimAsync(Worker, 2, Lease, Ct);
         Assert.Equal(new[] { ids[5], ids[2] }.Order(), claimed.Select(j => j.Id).Order());
         Clock.Advance(TimeSpan.FromSeconds(1));
-        await Store.ApplyAsync(ids[4], JobOperation.Cancel, Operator, Ct);
+        await Store.ApplyAsync(ids[4], JobOperation.Cancel, Audit(Operator), Ct);
         Clock.Advance(TimeSpan.FromSeconds(1));
-        await Store.ApplyAsync(ids[1], JobOperation.Cancel, Operator, Ct);
+        await Store.ApplyAsync(ids[1], JobOperation.Cancel, Audit(Operator), Ct);
         Clock.Advance(TimeSpan.FromSeconds(1));
         await CompleteAsync(ids[2], JobOperation.Succeed);
         Clock.Advance(TimeSpan.FromSeconds(1));

@@ -39,10 +39,10 @@ public abstract partial class JobStoreContract
     {
         if (call == OperatorCall.RetryAsNew)
         {
-            var retried = await Store.RetryAsNewAsync(id, RetryOf, Operator, Ct);
+            var retried = await Store.RetryAsNewAsync(id, RetryOf, Audit(Operator), Ct);
             return (retried.Transition!, retried.Original!);
         }
-        var outcome = await Store.ApplyAsync(id, call == OperatorCall.Cancel ? JobOperation.Cancel : JobOperation.Requeue, Operator, Ct);
+        var outcome = await Store.ApplyAsync(id, call == OperatorCall.Cancel ? JobOperation.Cancel : JobOperation.Requeue, Audit(Operator), Ct);
         return (outcome.Transition!, outcome.Job!);
     }
 
@@ -84,7 +84,7 @@ public abstract partial class JobStoreContract
     {
         var job = await AJobThatIs(Situation.Queued);
 
-        var outcome = await Store.ApplyAsync(job.Id, JobOperation.Cancel, Operator, Ct);
+        var outcome = await Store.ApplyAsync(job.Id, JobOperation.Cancel, Audit(Operator), Ct);
 
         Assert.Equal(JobStatus.Cancelled, outcome.Job!.Status);
         var row = await Db.JobRowAsync(job.Id, Ct);
@@ -98,7 +98,7 @@ public abstract partial class JobStoreContract
     {
         var job = await AJobThatIs(Situation.Running);
 
-        await Store.ApplyAsync(job.Id, JobOperation.Cancel, Operator, Ct);
+        await Store.ApplyAsync(job.Id, JobOperation.Cancel, Audit(Operator), Ct);
 
         var row = await Db.JobRowAsync(job.Id, Ct);
         Assert.Equal(("running", (DateTimeOffset?)Now, Worker, (DateTimeOffset?)null), (row.Status, row.CancelRequestedAt, row.LeaseOwner, row.CompletedAt));
@@ -109,11 +109,11 @@ public abstract partial class JobStoreContract
     public async Task Cancel_repeated_changes_nothing_more()
     {
         var job = await AJobThatIs(Situation.Queued);
-        await Store.ApplyAsync(job.Id, JobOperation.Cancel, Operator, Ct);
+        await Store.ApplyAsync(job.Id, JobOperation.Cancel, Audit(Operator), Ct);
         var once = await Db.JobRowAsync(job.Id, Ct);
         Clock.Advance(TimeSpan.FromMinutes(1));
 
-        var again = await Store.ApplyAsync(job.Id, JobOperation.Cancel, Operator, Ct);
+        var again = await Store.ApplyAsync(job.Id, JobOperation.Cancel, Audit(Operator), Ct);
 
         Assert.Equal(TransitionKind.NoOp, again.Transition!.Kind);
         Assert.Equal(once, await Db.JobRowAsync(job.Id, Ct));
@@ -125,7 +125,7 @@ public abstract partial class JobStoreContract
     {
         var job = await AJobThatIs(Situation.Succeeded);
 
-        var outcome = await Store.ApplyAsync(job.Id, JobOperation.Cancel, Operator, Ct);
+        var outcome = await Store.ApplyAsync(job.Id, JobOperation.Cancel, Audit(Operator), Ct);
 
         Assert.Equal(TransitionKind.Rejected, outcome.Transition!.Kind);
         Assert.Equal("Only queued or running jobs can be cancelled.", outcome.Transition.Reason);
@@ -138,7 +138,7 @@ public abstract partial class JobStoreContract
         var failed = await Db.JobRowAsync(job.Id, Ct);
         Assert.Equal(("failed", 1, 1, "Row 3 is bad."), (failed.Status, failed.Attempt, failed.MaxAttempts, failed.Error));
 
-        var outcome = await Store.ApplyAsync(job.Id, JobOperation.Requeue, Operator, Ct);
+        var outcome = await Store.ApplyAsync(job.Id, JobOperation.Requeue, Audit(Operator), Ct);
 
         Assert.Equal(TransitionKind.Applied, outcome.Transition!.Kind);
         var row = await Db.JobRowAsync(job.Id, Ct);
@@ -157,7 +157,7 @@ public abstract partial class JobStoreContract
     {
         var job = await AJobThatIs(Situation.Succeeded);
 
-        var outcome = await Store.ApplyAsync(job.Id, JobOperation.Requeue, Operator, Ct);
+        var outcome = await Store.ApplyAsync(job.Id, JobOperation.Requeue, Audit(Operator), Ct);
 
         Assert.Equal("Only failed jobs can be retried.", outcome.Transition!.Reason);
         Assert.Equal("succeeded", (await Db.JobRowAsync(job.Id, Ct)).Status);
@@ -169,7 +169,7 @@ public abstract partial class JobStoreContract
         var original = await AJobThatIs(Situation.Failed, ANewJob.OfType("csv").WithPriority(4).WithDataset("people"));
         var failedRow = await Db.JobRowAsync(original.Id, Ct);
 
-        var outcome = await Store.RetryAsNewAsync(original.Id, RetryOf, Operator, Ct);
+        var outcome = await Store.RetryAsNewAsync(original.Id, RetryOf, Audit(Operator), Ct);
 
         Assert.Equal(TransitionKind.Applied, outcome.Transition!.Kind);
         var retry = outcome.Retry!;
@@ -194,11 +194,11 @@ public abstract partial class JobStoreContract
     public async Task Retry_as_new_repeated_returns_the_same_new_job_and_adds_nothing()
     {
         var original = await AJobThatIs(Situation.Failed);
-        var first = await Store.RetryAsNewAsync(original.Id, RetryOf, Operator, Ct);
+        var first = await Store.RetryAsNewAsync(original.Id, RetryOf, Audit(Operator), Ct);
         var eventsAfterFirst = await Db.EventRowsAsync(original.Id, Ct);
         Clock.Advance(TimeSpan.FromMinutes(1));
 
-        var second = await Store.RetryAsNewAsync(original.Id, RetryOf, Operator, Ct);
+        var second = await Store.RetryAsNewAsync(original.Id, RetryOf, Audit(Operator), Ct);
 
         Assert.Equal(TransitionKind.NoOp, second.Transition!.Kind);
         Assert.Equal(first.Retry!.Id, second.Retry!.Id);
@@ -223,12 +223,12 @@ public abstract partial class JobStoreContract
         var events = await Db.EventRowsAsync(original.Id, Ct);
 
         await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            Store.RetryAsNewAsync(original.Id, _ => throw new InvalidOperationException("The handler is gone."), Operator, Ct));
+            Store.RetryAsNewAsync(original.Id, _ => throw new InvalidOperationException("The handler is gone."), Audit(Operator), Ct));
 
         Assert.Equal(before, await Db.JobRowAsync(original.Id, Ct));
         Assert.Equal(events, await Db.EventRowsAsync(original.Id, Ct));
         Assert.Empty(await Db.RetriesOfAsync(original.Id, Ct));
-        var requeue = await WithinSecondsAsync(ct => Store.ApplyAsync(original.Id, JobOperation.Requeue, Operator, ct));
+        var requeue = await WithinSecondsAsync(ct => Store.ApplyAsync(original.Id, JobOperation.Requeue, Audit(Operator), ct));
         Assert.Equal(TransitionKind.Applied, requeue.Transition!.Kind);
     }
 
@@ -241,12 +241,12 @@ public abstract partial class JobStoreContract
         var jobs = await Db.CountJobsAsync(Ct);
 
         await Assert.ThrowsAnyAsync<Exception>(() =>
-            Store.RetryAsNewAsync(original.Id, o => RetryOf(o) with { IdempotencyKey = "taken", RequestHash = "sha" }, Operator, Ct));
+            Store.RetryAsNewAsync(original.Id, o => RetryOf(o) with { IdempotencyKey = "taken", RequestHash = "sha" }, Audit(Operator), Ct));
 
         Assert.Equal(before, await Db.JobRowAsync(original.Id, Ct));
         Assert.Equal(jobs, await Db.CountJobsAsync(Ct));
         Assert.Empty(await Db.RetriesOfAsync(original.Id, Ct));
-        var retry = await WithinSecondsAsync(ct => Store.RetryAsNewAsync(original.Id, RetryOf, Operator, ct));
+        var retry = await WithinSecondsAsync(ct => Store.RetryAsNewAsync(original.Id, RetryOf, Audit(Operator), ct));
         Assert.Equal(TransitionKind.Applied, retry.Transition!.Kind);
         Assert.Equal([retry.Retry!.Id], await Db.RetriesOfAsync(original.Id, Ct));
     }

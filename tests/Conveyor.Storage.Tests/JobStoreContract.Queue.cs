@@ -102,7 +102,7 @@ public abstract partial class JobStoreContract
         var keep = await CreateAsync(ANewJob.Noop());
         var cancel = await CreateAsync(ANewJob.Noop());
         await Store.ClaimAsync(Worker, 2, Lease, Ct);
-        await Store.ApplyAsync(cancel.Id, JobOperation.Cancel, Operator, Ct);
+        await Store.ApplyAsync(cancel.Id, JobOperation.Cancel, Audit(Operator), Ct);
         Clock.Advance(TimeSpan.FromSeconds(10));
 
         var stop = await Store.HeartbeatAsync(Worker, [keep.Id, cancel.Id], Lease, Ct);
@@ -406,7 +406,7 @@ public abstract partial class JobStoreContract
         await (await Store.SubscribeAsync(Ct)).DisposeAsync();
         await using var signal = await Store.SubscribeAsync(Ct);
 
-        await Store.ApplyAsync(job.Id, JobOperation.Requeue, Operator, Ct);
+        await Store.ApplyAsync(job.Id, JobOperation.Requeue, Audit(Operator), Ct);
 
         Assert.True(await signal.WaitAsync(TimeSpan.FromSeconds(30), Ct));
     }

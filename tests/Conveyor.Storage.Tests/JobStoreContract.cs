@@ -39,9 +39,12 @@ public abstract partial class JobStoreContract : IAsyncLifetime
         _timeout.Dispose();
     }
 
+    /// <summary>An audit context for a call the test makes as <paramref name="actor"/>.</summary>
+    protected static AuditContext Audit(string actor = Operator, string action = "test.action") => new(actor, "operator", action);
+
     protected async Task<Job> CreateAsync(ANewJob job)
     {
-        var outcome = await Store.CreateAsync(job, Ct);
+        var outcome = await Store.CreateAsync(job, Audit(), Ct);
         Assert.True(outcome.Created);
         return outcome.Job;
     }
@@ -72,13 +75,13 @@ public abstract partial class JobStoreContract : IAsyncLifetime
             case Situation.Queued:
                 break;
             case Situation.Cancelled:
-                Assert.Equal(TransitionKind.Applied, (await Store.ApplyAsync(created.Id, JobOperation.Cancel, Operator, Ct)).Transition!.Kind);
+                Assert.Equal(TransitionKind.Applied, (await Store.ApplyAsync(created.Id, JobOperation.Cancel, Audit(Operator), Ct)).Transition!.Kind);
                 break;
             default:
                 await ClaimOnlyAsync(created.Id);
                 Clock.Advance(TimeSpan.FromSeconds(1));
                 if (situation == Situation.RunningCancelRequested)
-                    Assert.Equal(TransitionKind.Applied, (await Store.ApplyAsync(created.Id, JobOperation.Cancel, Operator, Ct)).Transition!.Kind);
+                    Assert.Equal(TransitionKind.Applied, (await Store.ApplyAsync(created.Id, JobOperation.Cancel, Audit(Operator), Ct)).Transition!.Kind);
                 if (situation == Situation.Succeeded)
                     await CompleteAsync(created.Id, JobOperation.Succeed);
                 if (situation == Situation.Failed)

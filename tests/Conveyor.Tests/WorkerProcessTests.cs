@@ -32,7 +32,7 @@ public sealed partial class WorkerProcessTests
         for (var batch = 0; batch < total / 1000; batch++)
         {
             var created = await store.CreateBatchAsync(
-                Enumerable.Range(0, 1000).Select(_ => new NewJob { Type = "noop" }).ToList(), CancellationToken.None);
+                Enumerable.Range(0, 1000).Select(_ => new NewJob { Type = "noop" }).ToList(), AuditContext.System("job.create"), CancellationToken.None);
             ids.UnionWith(created.Select(j => j.Id));
         }
 
@@ -66,7 +66,7 @@ public sealed partial class WorkerProcessTests
         var (store, db, connectionString) = await NewStoreAsync();
         await using var _ = store;
         var jobs = await store.CreateBatchAsync(Enumerable.Range(0, 6)
-            .Select(_ => new NewJob { Type = "sleep", Metadata = JobMetadata.Parse("""{"seconds": 2}""") }).ToList(), CancellationToken.None);
+            .Select(_ => new NewJob { Type = "sleep", Metadata = JobMetadata.Parse("""{"seconds": 2}""") }).ToList(), AuditContext.System("job.create"), CancellationToken.None);
 
         await using var doomed = WorkerProcess.Start(connectionString, 8, settings);
         await Eventually.WaitAsync(() => db.CountAsync("jobs", "status = 'running'"), n => n == jobs.Count,

@@ -10,7 +10,7 @@ namespace Conveyor.Storage.Postgres;
 /// the rows under their locks, let <see cref="StatusMachine"/> decide, and write every change with its event in
 /// one statement; claims are one statement with <c>FOR UPDATE SKIP LOCKED</c>; wake-ups travel by LISTEN/NOTIFY.
 /// </summary>
-public sealed class PostgresJobStore : IJobStore, IApiKeyStore, IAsyncDisposable, IDisposable
+public sealed class PostgresJobStore : IJobStore, IApiKeyStore, IAuditStore, IAsyncDisposable, IDisposable
 {
     /// <summary>The NOTIFY channel that tells workers on every node that work is due.</summary>
     public const string Channel = "conveyor_jobs";
@@ -48,8 +48,8 @@ public sealed class PostgresJobStore : IJobStore, IApiKeyStore, IAsyncDisposable
             ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING id, scheduled_at
         ), created AS (
-            INSERT INTO job_events (job_id, type, from_status, to_status, at, actor, data)
-            SELECT id, 'created', NULL, 'queued', @now, @created_by, @event_data::jsonb FROM inserted
+            INSERT INTO job_events (job_id, type, from_status, to_status, at, actor, audit_id, data)
+            SELECT id, 'created', NULL, 'queued', @now, @created_by, @audit_id, @event_data::jsonb FROM inserted
         ), wake AS (
             SELECT pg_notify('{Channel}', '') FROM inserted WHERE scheduled_at <= @now
         )
@@ -75,8 +75,8 @@ public sealed class PostgresJobStore : IJobStore, IApiKeyStore, IAsyncDisposable
             FROM input ORDER BY ord
             RETURNING id
         ), created AS (
-            INSERT INTO job_events (job_id, type, from_status, to_status, at, actor, data)
-            SELECT i.id, 'created', NULL, 'queued', @now, i.created_by, i.event_data
+            INSERT INTO job_events (job_id, type, from_status, to_status, at, actor, audit_id, data)
+            SELECT i.id, 'created', NULL, 'queued', @now, i.created_by, @audit_id::uuid, i.event_data
             FROM input i JOIN inserted USING (id) ORDER BY i.ord
         ), wake AS (
             SELECT pg_notify('{Channel}', '') FROM input WHERE scheduled_at <= @now LIMIT 1
@@ -218,8 +218,8 @@ public sealed class PostgresJobStore : IJobStore, IApiKeyStore, IAsyncDisposable
             WHERE jobs.id = c.job_id AND jobs.id = ANY(@id)
             RETURNING {JobColumns.All}
         ), logged AS (
-            INSERT INTO job_events (job_id, type, from_status, to_status, at, actor, data)
-            SELECT c.job_id, c.event_type, c.from_status, c.new_status, c.new_updated_at, @actor, c.event_data
+            INSERT INTO job_events (job_id, type, from_status, to_status, at, actor, audit_id, data)
+            SELECT c.job_id, c.event_type, c.from_status, c.new_status, c.new_updated_at, @actor, @audit_id::uuid, c.event_data
             FROM change c WHERE c.job_id IN (SELECT id FROM changed) ORDER BY c.ord
         )
         """;
@@ -235,8 +235,33 @@ public sealed class PostgresJobStore : IJobStore, IApiKeyStore, IAsyncDisposable
         VALUES (@id, @prefix, @hash, @name, @role, @created_at, @expires_at)
         """;
 
-    private const string SelectKeyByPrefix =
-        "SELECT id, prefix, hash, name, role, created_at, last_used_at, expires_at, revoked_at FROM api_keys WHERE prefix = @prefix";
+    private const string KeyColumns = "id, prefix, hash, name, role, created_at, last_used_at, expires_at, revoked_at";
+
+    private const string SelectKeyByPrefix = $"SELECT {KeyColumns} FROM api_keys WHERE prefix = @prefix";
+
+    private const string SelectKeys = $"SELECT {KeyColumns} FROM api_keys ORDER BY created_at, id";
+
+    private const string RevokeKey = "UPDATE api_keys SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL";
+
+    private const string SelectKey = $"SELECT {KeyColumns} FROM api_keys WHERE id = @id";
+
+    private const string TouchKey = "UPDATE api_keys SET last_used_at = @at WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @at)";
+
+    /// <summary>The advisory lock that makes one transaction at a time the audit chain's appender: "AuditLog" in ASCII.</summary>
+    private const long AuditLock = 0x41756469744C6F67;
+
+    private const string TakeAuditLock = "SELECT pg_advisory_xact_lock(@key)";
+
+    private const string SelectAuditHead = "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1";
+
+    private const string AuditColumns = "seq, id, at, actor, role, action, target, outcome, request_id, remote_ip, details, prev_hash, hash";
+
+    private const string InsertAudit = $"""
+        INSERT INTO audit_events ({AuditColumns})
+        VALUES (@seq, @id, @at, @actor, @role, @action, @target, @outcome, @request_id, @remote_ip, @details, @prev_hash, @hash)
+        """;
+
+    private const string SelectAuditChain = $"SELECT {AuditColumns} FROM audit_events WHERE seq > @after ORDER BY seq LIMIT @limit";
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
@@ -312,78 +337,74 @@ public sealed class PostgresJobStore : IJobStore, IApiKeyStore, IAsyncDisposable
         await command.ExecuteScalarAsync(ct);
     }
 
-    public async Task<CreateOutcome> CreateAsync(NewJob job, CancellationToken ct)
+    public async Task<CreateOutcome> CreateAsync(NewJob job, AuditContext audit, CancellationToken ct)
     {
         var now = Now();
-        // A key whose row vanished between the conflict and the read (pruned) gets another try.
-        for (var attempt = 0; ; attempt++)
+        CreateOutcome outcome;
+        await using (var tx = await PostgresTransaction.StartAsync(_dataSource, ct))
         {
-            await using var connection = await _dataSource.OpenConnectionAsync(ct);
-            await using (var insert = new NpgsqlCommand(InsertJob, connection))
+            // Every audited create holds the audit lock, so looking the key up first cannot race another create.
+            NpgsqlBatchCommand[] find = [];
+            if (job.IdempotencyKey is not null)
             {
-                Add(insert, "id", job.Id);
-                Add(insert, "type", job.Type);
-                Add(insert, "source_type", job.SourceType);
-                Add(insert, "source_uri", job.SourceUri);
-                Add(insert, "file_name", job.FileName);
-                Add(insert, "file_size", job.FileSize);
-                Add(insert, "mime_type", job.MimeType);
-                Add(insert, "mode", job.Mode);
-                Add(insert, "priority", job.Priority);
-                Add(insert, "metadata", QueuedJob.MetadataJson(job));
-                Add(insert, "session_id", job.SessionId);
-                Add(insert, "dataset", job.Dataset);
-                Add(insert, "max_attempts", job.MaxAttempts);
-                Add(insert, "scheduled_at", QueuedJob.ScheduledAt(job, now));
-                Add(insert, "now", now);
-                Add(insert, "retry_of", job.RetryOf);
-                Add(insert, "idempotency_key", job.IdempotencyKey);
-                Add(insert, "request_hash", job.RequestHash);
-                Add(insert, "created_by", job.CreatedBy);
-                Add(insert, "synthetic", job.Synthetic);
-                Add(insert, "event_data", QueuedJob.CreatedEventData(job));
-                await insert.PrepareAsync(ct);
-                if ((long)(await insert.ExecuteScalarAsync(ct))! == 1)
-                {
-                    _signals.Signal();
-                    return new CreateOutcome(QueuedJob.From(job, now), Created: true);
-                }
+                var select = new NpgsqlBatchCommand(SelectByIdempotencyKey);
+                Add(select.Parameters, "key", job.IdempotencyKey);
+                find = [select];
             }
-
-            // Only an idempotency key can make the insert do nothing: return the job that holds it.
-            await using var find = new NpgsqlCommand(SelectByIdempotencyKey, connection);
-            Add(find, "key", job.IdempotencyKey);
-            await using var reader = await find.ExecuteReaderAsync(ct);
-            if (await reader.ReadAsync(ct))
+            var (head, existing) = await LockAuditHeadAsync(tx, find, ct);
+            if (existing is { } found)
             {
-                var existing = PostgresRows.ReadJob(reader);
-                var hash = PostgresRows.Text(reader, 32);
-                return new CreateOutcome(existing, Created: false,
-                    IdempotencyConflict: !string.Equals(hash, job.RequestHash, StringComparison.Ordinal));
+                var conflict = !string.Equals(found.RequestHash, job.RequestHash, StringComparison.Ordinal);
+                await tx.CommitAsync(ct, AppendAuditCommand(head, audit, found.Job.Id.ToString(),
+                    conflict ? AuditOutcomes.Rejected : AuditOutcomes.NoOp));
+                return new CreateOutcome(found.Job, Created: false, IdempotencyConflict: conflict);
             }
-            if (attempt >= 2)
-                throw new InvalidOperationException("A job with this idempotency key kept appearing and disappearing.");
-        }
-    }
-
-    public async Task<IReadOnlyList<Job>> CreateBatchAsync(IReadOnlyList<NewJob> jobs, CancellationToken ct)
-    {
-        if (jobs.Count > 0)
-        {
-            var now = Now();
-            await using var connection = await _dataSource.OpenConnectionAsync(ct);
-            await using var batch = new NpgsqlBatch(connection) { BatchCommands = { InsertJobsCommand(jobs, now) } };
-            await batch.PrepareAsync(ct);
-            await batch.ExecuteNonQueryAsync(ct);
-            _signals.Signal();
-            return jobs.Select(j => QueuedJob.From(j, now)).ToList();
+            var insert = new NpgsqlBatchCommand(InsertJob);
+            var p = insert.Parameters;
+            Add(p, "id", job.Id);
+            Add(p, "type", job.Type);
+            Add(p, "source_type", job.SourceType);
+            Add(p, "source_uri", job.SourceUri);
+            Add(p, "file_name", job.FileName);
+            Add(p, "file_size", job.FileSize);
+            Add(p, "mime_type", job.MimeType);
+            Add(p, "mode", job.Mode);
+            Add(p, "priority", job.Priority);
+            Add(p, "metadata", QueuedJob.MetadataJson(job));
+            Add(p, "session_id", job.SessionId);
+            Add(p, "dataset", job.Dataset);
+            Add(p, "max_attempts", job.MaxAttempts);
+            Add(p, "scheduled_at", QueuedJob.ScheduledAt(job, now));
+            Add(p, "now", now);
+            Add(p, "retry_of", job.RetryOf);
+            Add(p, "idempotency_key", job.IdempotencyKey);
+            Add(p, "request_hash", job.RequestHash);
+            Add(p, "created_by", job.CreatedBy);
+            Add(p, "synthetic", job.Synthetic);
+            Add(p, "event_data", QueuedJob.CreatedEventData(job));
+            Add(p, "audit_id", (Guid?)audit.Id);
+            await tx.CommitAsync(ct, insert, AppendAuditCommand(head, audit, job.Id.ToString(), AuditOutcomes.Applied));
+            outcome = new CreateOutcome(QueuedJob.From(job, now), Created: true);
         }
         _signals.Signal();
-        return [];
+        return outcome;
+    }
+
+    public async Task<IReadOnlyList<Job>> CreateBatchAsync(IReadOnlyList<NewJob> jobs, AuditContext audit, CancellationToken ct)
+    {
+        var now = Now();
+        await using (var tx = await PostgresTransaction.StartAsync(_dataSource, ct))
+        {
+            var (head, _) = await LockAuditHeadAsync(tx, [], ct);
+            NpgsqlBatchCommand[] insert = jobs.Count > 0 ? [InsertJobsCommand(jobs, now, audit.Id)] : [];
+            await tx.CommitAsync(ct, [.. insert, AppendAuditCommand(head, audit, null, AuditOutcomes.Applied)]);
+        }
+        _signals.Signal();
+        return jobs.Select(j => QueuedJob.From(j, now)).ToList();
     }
 
     /// <summary>One statement (so one transaction even outside an explicit one) that inserts every job and its event.</summary>
-    private static NpgsqlBatchCommand InsertJobsCommand(IReadOnlyList<NewJob> jobs, DateTimeOffset now)
+    private static NpgsqlBatchCommand InsertJobsCommand(IReadOnlyList<NewJob> jobs, DateTimeOffset now, Guid? auditId)
     {
         var n = jobs.Count;
         var insert = new NpgsqlBatchCommand(InsertJobs);
@@ -409,6 +430,7 @@ public sealed class PostgresJobStore : IJobStore, IApiKeyStore, IAsyncDisposable
         Add(p, "synthetic", Column(jobs, n, j => j.Synthetic));
         Add(p, "event_data", Column(jobs, n, QueuedJob.CreatedEventData));
         Add(p, "now", now);
+        Add(p, "audit_id", auditId);
         return insert;
     }
 
@@ -479,28 +501,32 @@ public sealed class PostgresJobStore : IJobStore, IApiKeyStore, IAsyncDisposable
         return await command.ExecuteScalarAsync(ct) is Guid retry ? retry : null;
     }
 
-    public async Task<OperationOutcome> ApplyAsync(Guid id, JobOperation operation, string actor, CancellationToken ct)
+    public async Task<OperationOutcome> ApplyAsync(Guid id, JobOperation operation, AuditContext audit, CancellationToken ct)
     {
         OperationOutcome outcome;
         await using (var tx = await PostgresTransaction.StartAsync(_dataSource, ct))
         {
+            // The job's row lock first, then the audit lock: every path takes them in this order.
             var job = await LockJobAsync(tx, id, withRetry: false, ct);
+            var (head, _) = await LockAuditHeadAsync(tx, [], ct);
             if (job is null)
             {
-                await tx.CommitAsync(ct);
+                await tx.CommitAsync(ct, AppendAuditCommand(head, audit, id.ToString(), AuditOutcomes.Rejected));
                 return OperationOutcome.NotFound;
             }
             var state = PostgresRows.StateOf(job.Value.Job);
             var result = StatusMachine.Decide(state.Snapshot, operation);
+            var logged = AppendAuditCommand(head, audit, id.ToString(), AuditOutcomes.Of(result));
             if (!result.IsApplied)
             {
-                await tx.CommitAsync(ct);
+                await tx.CommitAsync(ct, logged);
                 outcome = new OperationOutcome(job.Value.Job, result);
             }
             else
             {
                 var change = JobChanges.Plan(state, operation, result, Now(), TransitionInput.None);
-                await using var reader = await tx.CommitReadingAsync(ct, WriteChangesCommands([change], progress: null, actor, returning: true));
+                await using var reader = await tx.CommitReadingAsync(ct,
+                    [.. WriteChangesCommands([change], progress: null, audit.Actor, returning: true, audit.Id), logged]);
                 outcome = new OperationOutcome((await ReadToEndAsync(reader, ct))[0], result);
             }
         }
@@ -523,19 +549,21 @@ public sealed class PostgresJobStore : IJobStore, IApiKeyStore, IAsyncDisposable
         return (job, retried);
     }
 
-    public async Task<RetryAsNewOutcome> RetryAsNewAsync(Guid id, Func<Job, NewJob> buildRetry, string actor, CancellationToken ct)
+    public async Task<RetryAsNewOutcome> RetryAsNewAsync(Guid id, Func<Job, NewJob> buildRetry, AuditContext audit, CancellationToken ct)
     {
         RetryAsNewOutcome outcome;
         await using (var tx = await PostgresTransaction.StartAsync(_dataSource, ct))
         {
             var locked = await LockJobAsync(tx, id, withRetry: true, ct);
+            var (head, _) = await LockAuditHeadAsync(tx, [], ct);
             if (locked is not { } found)
             {
-                await tx.CommitAsync(ct);
+                await tx.CommitAsync(ct, AppendAuditCommand(head, audit, id.ToString(), AuditOutcomes.Rejected));
                 return RetryAsNewOutcome.NotFound;
             }
             var state = PostgresRows.StateOf(found.Job, found.HasRetry);
             var result = StatusMachine.Decide(state.Snapshot, JobOperation.RetryAsNew);
+            var logged = AppendAuditCommand(head, audit, id.ToString(), AuditOutcomes.Of(result));
             if (result.IsApplied)
             {
                 var now = Now();
@@ -544,7 +572,8 @@ public sealed class PostgresJobStore : IJobStore, IApiKeyStore, IAsyncDisposable
                     with { EventData = $$"""{"retry_id":"{{newJob.Id}}"}""" };
                 // The new job (and its created event) first, then the original's change: the order SQLite writes them in.
                 await using var reader = await tx.CommitReadingAsync(ct,
-                    [InsertJobsCommand([newJob], now), .. WriteChangesCommands([change], progress: null, actor, returning: true)]);
+                    [InsertJobsCommand([newJob], now, audit.Id), .. WriteChangesCommands([change], progress: null, audit.Actor, returning: true, audit.Id),
+                        logged]);
                 await reader.NextResultAsync(ct);
                 outcome = new RetryAsNewOutcome((await ReadToEndAsync(reader, ct))[0], QueuedJob.From(newJob, now), result);
             }
@@ -552,12 +581,12 @@ public sealed class PostgresJobStore : IJobStore, IApiKeyStore, IAsyncDisposable
             {
                 var find = new NpgsqlBatchCommand(SelectRetryJob);
                 Add(find.Parameters, "id", id);
-                await using var reader = await tx.CommitReadingAsync(ct, find);
+                await using var reader = await tx.CommitReadingAsync(ct, find, logged);
                 outcome = new RetryAsNewOutcome(found.Job, (await ReadToEndAsync(reader, ct))[0], result);
             }
             else
             {
-                await tx.CommitAsync(ct);
+                await tx.CommitAsync(ct, logged);
                 outcome = new RetryAsNewOutcome(found.Job, null, result);
             }
         }
@@ -696,17 +725,20 @@ public sealed class PostgresJobStore : IJobStore, IApiKeyStore, IAsyncDisposable
         return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
-    public async Task InsertKeyAsync(ApiKeyRecord key, CancellationToken ct)
+    public async Task InsertKeyAsync(ApiKeyRecord key, AuditContext audit, CancellationToken ct)
     {
-        await using var command = _dataSource.CreateCommand(InsertKey);
-        Add(command, "id", key.Id);
-        Add(command, "prefix", key.Prefix);
-        Add(command, "hash", key.Hash);
-        Add(command, "name", key.Name);
-        Add(command, "role", key.Role);
-        Add(command, "created_at", key.CreatedAt.Truncate());
-        Add(command, "expires_at", key.ExpiresAt?.Truncate());
-        await command.ExecuteNonQueryAsync(ct);
+        await using var tx = await PostgresTransaction.StartAsync(_dataSource, ct);
+        var (head, _) = await LockAuditHeadAsync(tx, [], ct);
+        var insert = new NpgsqlBatchCommand(InsertKey);
+        var p = insert.Parameters;
+        Add(p, "id", key.Id);
+        Add(p, "prefix", key.Prefix);
+        Add(p, "hash", key.Hash);
+        Add(p, "name", key.Name);
+        Add(p, "role", key.Role);
+        Add(p, "created_at", key.CreatedAt.Truncate());
+        Add(p, "expires_at", key.ExpiresAt?.Truncate());
+        await tx.CommitAsync(ct, insert, AppendAuditCommand(head, audit, key.Id.ToString(), AuditOutcomes.Applied));
     }
 
     public async Task<ApiKeyRecord?> FindKeyByPrefixAsync(string prefix, CancellationToken ct)
@@ -714,10 +746,150 @@ public sealed class PostgresJobStore : IJobStore, IApiKeyStore, IAsyncDisposable
         await using var command = _dataSource.CreateCommand(SelectKeyByPrefix);
         Add(command, "prefix", prefix);
         await using var reader = await command.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct)) return null;
-        return new ApiKeyRecord(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+        return await reader.ReadAsync(ct) ? ReadKey(reader) : null;
+    }
+
+    public async Task<IReadOnlyList<ApiKeyRecord>> ListKeysAsync(CancellationToken ct)
+    {
+        await using var command = _dataSource.CreateCommand(SelectKeys);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var keys = new List<ApiKeyRecord>();
+        while (await reader.ReadAsync(ct)) keys.Add(ReadKey(reader));
+        return keys;
+    }
+
+    public async Task<ApiKeyRecord?> RevokeKeyAsync(Guid id, AuditContext audit, CancellationToken ct)
+    {
+        await using var tx = await PostgresTransaction.StartAsync(_dataSource, ct);
+        var (head, _) = await LockAuditHeadAsync(tx, [], ct);
+        var revoke = new NpgsqlBatchCommand(RevokeKey);
+        Add(revoke.Parameters, "now", Now());
+        Add(revoke.Parameters, "id", id);
+        var select = new NpgsqlBatchCommand(SelectKey);
+        Add(select.Parameters, "id", id);
+        ApiKeyRecord? key = null;
+        int changed;
+        await using (var reader = await tx.ReadAsync(ct, revoke, select))
+        {
+            if (await reader.ReadAsync(ct)) key = ReadKey(reader);
+            while (await reader.NextResultAsync(ct))
+            {
+            }
+            changed = reader.RecordsAffected;
+        }
+        var outcome = key is null ? AuditOutcomes.Rejected : changed == 1 ? AuditOutcomes.Applied : AuditOutcomes.NoOp;
+        await tx.CommitAsync(ct, AppendAuditCommand(head, audit, id.ToString(), outcome));
+        return key;
+    }
+
+    public async Task TouchKeyAsync(Guid id, DateTimeOffset at, CancellationToken ct)
+    {
+        await using var command = _dataSource.CreateCommand(TouchKey);
+        Add(command, "at", at.Truncate());
+        Add(command, "id", id);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static ApiKeyRecord ReadKey(NpgsqlDataReader reader) =>
+        new(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
             reader.GetString(4), PostgresRows.Time(reader, 5), PostgresRows.NullableTime(reader, 6),
             PostgresRows.NullableTime(reader, 7), PostgresRows.NullableTime(reader, 8));
+
+    public async Task<AuditEvent> AppendAuditAsync(AuditContext audit, string? target, string outcome, CancellationToken ct)
+    {
+        await using var tx = await PostgresTransaction.StartAsync(_dataSource, ct);
+        var (head, _) = await LockAuditHeadAsync(tx, [], ct);
+        var e = AuditChain.Link(head.Seq, head.Hash, audit, Now(), target, outcome);
+        await tx.CommitAsync(ct, InsertAuditCommand(e));
+        return e;
+    }
+
+    public async Task<IReadOnlyList<AuditEvent>> ListAuditAsync(AuditQuery query, CancellationToken ct)
+    {
+        await using var command = _dataSource.CreateCommand();
+        var where = new List<string>();
+        void Filter<T>(string sql, string name, T? value)
+        {
+            if (value is null) return;
+            where.Add(sql);
+            Add(command, name, value);
+        }
+        Filter("action = @action", "action", query.Action);
+        Filter("actor = @actor", "actor", query.Actor);
+        Filter("target = @target", "target", query.Target);
+        Filter("at >= @from", "from", query.From);
+        Filter("at < @to", "to", query.To);
+        Filter("seq < @before", "before", query.BeforeSeq);
+        command.CommandText = $"SELECT {AuditColumns} FROM audit_events {(where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where))} " +
+            "ORDER BY seq DESC LIMIT @limit";
+        Add(command, "limit", query.Limit);
+        return await ReadAuditAsync(command, ct);
+    }
+
+    public async Task<IReadOnlyList<AuditEvent>> ReadAuditChainAsync(long afterSeq, int limit, CancellationToken ct)
+    {
+        await using var command = _dataSource.CreateCommand(SelectAuditChain);
+        Add(command, "after", afterSeq);
+        Add(command, "limit", limit);
+        return await ReadAuditAsync(command, ct);
+    }
+
+    private static async Task<List<AuditEvent>> ReadAuditAsync(NpgsqlCommand command, CancellationToken ct)
+    {
+        var events = new List<AuditEvent>();
+        await using var r = await command.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            events.Add(new AuditEvent(r.GetInt64(0), r.GetGuid(1), PostgresRows.Time(r, 2), r.GetString(3), r.GetString(4), r.GetString(5),
+                PostgresRows.Text(r, 6), r.GetString(7), PostgresRows.Text(r, 8), PostgresRows.Text(r, 9), r.GetString(10),
+                r.GetString(11), r.GetString(12)));
+        }
+        return events;
+    }
+
+    /// <summary>
+    /// Takes the audit lock (held to commit) and reads the chain's head in one round trip, together with
+    /// <paramref name="then"/> (read after the lock, so it sees everything committed before); returns the head and
+    /// the job <paramref name="then"/> found, with its request hash.
+    /// </summary>
+    private static async Task<((long Seq, string Hash) Head, (Job Job, string? RequestHash)? Found)> LockAuditHeadAsync(
+        PostgresTransaction tx, NpgsqlBatchCommand[] then, CancellationToken ct)
+    {
+        var take = new NpgsqlBatchCommand(TakeAuditLock);
+        Add(take.Parameters, "key", AuditLock);
+        await using var reader = await tx.ReadAsync(ct, [take, new NpgsqlBatchCommand(SelectAuditHead), .. then]);
+        await reader.NextResultAsync(ct);
+        (long, string) head = await reader.ReadAsync(ct) ? (reader.GetInt64(0), reader.GetString(1)) : (0, AuditChain.Genesis);
+        (Job, string?)? found = null;
+        if (then.Length > 0 && await reader.NextResultAsync(ct) && await reader.ReadAsync(ct))
+            found = (PostgresRows.ReadJob(reader), PostgresRows.Text(reader, 32));
+        while (await reader.NextResultAsync(ct))
+        {
+        }
+        return (head, found);
+    }
+
+    private NpgsqlBatchCommand AppendAuditCommand((long Seq, string Hash) head, AuditContext audit, string? target, string outcome) =>
+        InsertAuditCommand(AuditChain.Link(head.Seq, head.Hash, audit, Now(), target, outcome));
+
+    private static NpgsqlBatchCommand InsertAuditCommand(AuditEvent e)
+    {
+        var insert = new NpgsqlBatchCommand(InsertAudit);
+        var p = insert.Parameters;
+        Add(p, "seq", e.Seq);
+        Add(p, "id", e.Id);
+        Add(p, "at", e.At);
+        Add(p, "actor", e.Actor);
+        Add(p, "role", e.Role);
+        Add(p, "action", e.Action);
+        Add(p, "target", e.Target);
+        Add(p, "outcome", e.Outcome);
+        Add(p, "request_id", e.RequestId);
+        Add(p, "remote_ip", e.RemoteIp);
+        Add(p, "details", e.Details);
+        Add(p, "prev_hash", e.PrevHash);
+        Add(p, "hash", e.Hash);
+        return insert;
     }
 
     public async ValueTask DisposeAsync()
@@ -765,7 +937,7 @@ public sealed class PostgresJobStore : IJobStore, IApiKeyStore, IAsyncDisposable
     /// plus a NOTIFY (delivered on commit) when one of them re-queues a job. Nothing when there is no change.
     /// </summary>
     private static NpgsqlBatchCommand[] WriteChangesCommands(IReadOnlyList<JobChange> changes,
-        Func<Guid, ProgressUpdate?>? progress, string actor, bool returning)
+        Func<Guid, ProgressUpdate?>? progress, string actor, bool returning, Guid? auditId = null)
     {
         if (changes.Count == 0) return [];
         var n = changes.Count;
@@ -792,6 +964,7 @@ public sealed class PostgresJobStore : IJobStore, IApiKeyStore, IAsyncDisposable
         Add(p, "records_failed", Column(updates, n, u => u?.RecordsFailed ?? 0));
         Add(p, "records_total", Column(updates, n, u => u?.RecordsTotal));
         Add(p, "actor", actor);
+        Add(p, "audit_id", auditId);
         return changes.Any(c => c.After.Status == JobStatus.Queued) ? [write, new NpgsqlBatchCommand(Notify)] : [write];
     }
 

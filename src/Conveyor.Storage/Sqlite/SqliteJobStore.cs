@@ -10,7 +10,7 @@ namespace Conveyor.Storage.Sqlite;
 /// writer at a time anyway) and every write transaction starts with <c>BEGIN IMMEDIATE</c>, so a second
 /// process on the same file waits on the busy timeout instead of failing half-way.
 /// </summary>
-public sealed class SqliteJobStore : IJobStore, IApiKeyStore, IDisposable
+public sealed class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStore, IDisposable
 {
     private const string Prefix = "Conveyor.Storage.Sqlite.Migrations.";
 
@@ -109,7 +109,7 @@ public sealed class SqliteJobStore : IJobStore, IApiKeyStore, IDisposable
         await command.ExecuteScalarAsync(ct);
     }
 
-    public async Task<CreateOutcome> CreateAsync(NewJob job, CancellationToken ct)
+    public async Task<CreateOutcome> CreateAsync(NewJob job, AuditContext audit, CancellationToken ct)
     {
         var outcome = await WriteAsync(async (connection, tx) =>
         {
@@ -121,11 +121,14 @@ public sealed class SqliteJobStore : IJobStore, IApiKeyStore, IDisposable
                 if (existing.Count == 1)
                 {
                     var hash = await RequestHashAsync(connection, tx, existing[0].Id, ct);
-                    return new CreateOutcome(existing[0], Created: false,
-                        IdempotencyConflict: !string.Equals(hash, job.RequestHash, StringComparison.Ordinal));
+                    var conflict = !string.Equals(hash, job.RequestHash, StringComparison.Ordinal);
+                    await AppendAuditAsync(connection, tx, audit, existing[0].Id.ToString(),
+                        conflict ? AuditOutcomes.Rejected : AuditOutcomes.NoOp, ct);
+                    return new CreateOutcome(existing[0], Created: false, IdempotencyConflict: conflict);
                 }
             }
-            var created = await InsertAsync(connection, tx, [job], ct);
+            var created = await InsertAsync(connection, tx, [job], audit.Id, ct);
+            await AppendAuditAsync(connection, tx, audit, job.Id.ToString(), AuditOutcomes.Applied, ct);
             return new CreateOutcome(created[0], Created: true);
         }, ct);
         if (outcome.Created) _signals.Signal();
@@ -139,14 +142,20 @@ public sealed class SqliteJobStore : IJobStore, IApiKeyStore, IDisposable
         return await command.ExecuteScalarAsync(ct) as string;
     }
 
-    public async Task<IReadOnlyList<Job>> CreateBatchAsync(IReadOnlyList<NewJob> jobs, CancellationToken ct)
+    public async Task<IReadOnlyList<Job>> CreateBatchAsync(IReadOnlyList<NewJob> jobs, AuditContext audit, CancellationToken ct)
     {
-        var created = await WriteAsync((connection, tx) => InsertAsync(connection, tx, jobs, ct), ct);
+        var created = await WriteAsync(async (connection, tx) =>
+        {
+            var inserted = await InsertAsync(connection, tx, jobs, audit.Id, ct);
+            await AppendAuditAsync(connection, tx, audit, null, AuditOutcomes.Applied, ct);
+            return inserted;
+        }, ct);
         _signals.Signal();
         return created;
     }
 
-    private async Task<IReadOnlyList<Job>> InsertAsync(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<NewJob> jobs, CancellationToken ct)
+    private async Task<IReadOnlyList<Job>> InsertAsync(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<NewJob> jobs,
+        Guid? auditId, CancellationToken ct)
     {
         var now = Now();
         await using var insert = Command(connection, tx, """
@@ -191,7 +200,7 @@ public sealed class SqliteJobStore : IJobStore, IApiKeyStore, IDisposable
             p["@synthetic"].Value = job.Synthetic ? 1 : 0;
             await insert.ExecuteNonQueryAsync(ct);
             await AppendEventAsync(insertEvent, job.Id, JobEventTypes.Created, null, JobStatusNames.Queued, now, job.CreatedBy,
-                QueuedJob.CreatedEventData(job), ct);
+                QueuedJob.CreatedEventData(job), auditId, ct);
             created.Add(QueuedJob.From(job, now));
         }
         return created;
@@ -266,17 +275,23 @@ public sealed class SqliteJobStore : IJobStore, IApiKeyStore, IDisposable
         return await command.ExecuteScalarAsync(ct) is string text ? Guid.Parse(text) : null;
     }
 
-    public async Task<OperationOutcome> ApplyAsync(Guid id, JobOperation operation, string actor, CancellationToken ct)
+    public async Task<OperationOutcome> ApplyAsync(Guid id, JobOperation operation, AuditContext audit, CancellationToken ct)
     {
         var outcome = await WriteAsync(async (connection, tx) =>
         {
             var states = await LoadStatesAsync(connection, tx, "id = @id", p => p.AddWithValue("@id", id.ToString()), withRetry: false, ct);
-            if (states.Count == 0) return OperationOutcome.NotFound;
+            if (states.Count == 0)
+            {
+                await AppendAuditAsync(connection, tx, audit, id.ToString(), AuditOutcomes.Rejected, ct);
+                return OperationOutcome.NotFound;
+            }
             var result = StatusMachine.Decide(states[0].Snapshot, operation);
             if (result.IsApplied)
             {
-                await WriteChangesAsync(connection, tx, [JobChanges.Plan(states[0], operation, result, Now(), TransitionInput.None)], actor, ct);
+                await WriteChangesAsync(connection, tx, [JobChanges.Plan(states[0], operation, result, Now(), TransitionInput.None)],
+                    audit.Actor, ct, audit.Id);
             }
+            await AppendAuditAsync(connection, tx, audit, id.ToString(), AuditOutcomes.Of(result), ct);
             await using var get = Command(connection, tx, $"SELECT {JobColumns.All} FROM jobs WHERE id = @id");
             get.Parameters.AddWithValue("@id", id.ToString());
             return new OperationOutcome((await ReadJobsAsync(get, ct))[0], result);
@@ -285,12 +300,16 @@ public sealed class SqliteJobStore : IJobStore, IApiKeyStore, IDisposable
         return outcome;
     }
 
-    public async Task<RetryAsNewOutcome> RetryAsNewAsync(Guid id, Func<Job, NewJob> buildRetry, string actor, CancellationToken ct)
+    public async Task<RetryAsNewOutcome> RetryAsNewAsync(Guid id, Func<Job, NewJob> buildRetry, AuditContext audit, CancellationToken ct)
     {
         var outcome = await WriteAsync(async (connection, tx) =>
         {
             var states = await LoadStatesAsync(connection, tx, "id = @id", p => p.AddWithValue("@id", id.ToString()), withRetry: true, ct);
-            if (states.Count == 0) return RetryAsNewOutcome.NotFound;
+            if (states.Count == 0)
+            {
+                await AppendAuditAsync(connection, tx, audit, id.ToString(), AuditOutcomes.Rejected, ct);
+                return RetryAsNewOutcome.NotFound;
+            }
             var result = StatusMachine.Decide(states[0].Snapshot, JobOperation.RetryAsNew);
             Job? retry = null;
             if (result.IsApplied)
@@ -298,9 +317,9 @@ public sealed class SqliteJobStore : IJobStore, IApiKeyStore, IDisposable
                 await using var getOriginal = Command(connection, tx, $"SELECT {JobColumns.All} FROM jobs WHERE id = @id");
                 getOriginal.Parameters.AddWithValue("@id", id.ToString());
                 var newJob = buildRetry((await ReadJobsAsync(getOriginal, ct))[0]) with { RetryOf = id };
-                retry = (await InsertAsync(connection, tx, [newJob], ct))[0];
+                retry = (await InsertAsync(connection, tx, [newJob], audit.Id, ct))[0];
                 var change = JobChanges.Plan(states[0], JobOperation.RetryAsNew, result, Now(), TransitionInput.None);
-                await WriteChangesAsync(connection, tx, [change with { EventData = $$"""{"retry_id":"{{retry.Id}}"}""" }], actor, ct);
+                await WriteChangesAsync(connection, tx, [change with { EventData = $$"""{"retry_id":"{{retry.Id}}"}""" }], audit.Actor, ct, audit.Id);
             }
             else if (result.Kind == TransitionKind.NoOp)
             {
@@ -308,6 +327,7 @@ public sealed class SqliteJobStore : IJobStore, IApiKeyStore, IDisposable
                 find.Parameters.AddWithValue("@id", id.ToString());
                 retry = (await ReadJobsAsync(find, ct))[0];
             }
+            await AppendAuditAsync(connection, tx, audit, id.ToString(), AuditOutcomes.Of(result), ct);
             await using var get = Command(connection, tx, $"SELECT {JobColumns.All} FROM jobs WHERE id = @id");
             get.Parameters.AddWithValue("@id", id.ToString());
             return new RetryAsNewOutcome((await ReadJobsAsync(get, ct))[0], retry, result);
@@ -342,7 +362,7 @@ public sealed class SqliteJobStore : IJobStore, IApiKeyStore, IDisposable
             foreach (var job in jobs)
             {
                 await AppendEventAsync(insertEvent, job.Id, JobEventTypes.Started, JobStatusNames.Queued, JobStatusNames.Running, now,
-                    WorkerActor(owner), $$"""{"attempt":{{job.Attempt}}}""", ct);
+                    WorkerActor(owner), $$"""{"attempt":{{job.Attempt}}}""", null, ct);
             }
             return (IReadOnlyList<Job>)jobs.OrderByDescending(j => j.Priority).ThenBy(j => j.ScheduledAt).ThenBy(j => j.CreatedAt).ToList();
         }, ct);
@@ -489,7 +509,7 @@ public sealed class SqliteJobStore : IJobStore, IApiKeyStore, IDisposable
         return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
-    public async Task InsertKeyAsync(ApiKeyRecord key, CancellationToken ct)
+    public async Task InsertKeyAsync(ApiKeyRecord key, AuditContext audit, CancellationToken ct)
     {
         await WriteAsync(async (connection, tx) =>
         {
@@ -504,20 +524,158 @@ public sealed class SqliteJobStore : IJobStore, IApiKeyStore, IDisposable
             command.Parameters.AddWithValue("@role", key.Role);
             command.Parameters.AddWithValue("@created_at", key.CreatedAt.ToUnixTimeMicroseconds());
             command.Parameters.AddWithValue("@expires_at", (object?)key.ExpiresAt?.ToUnixTimeMicroseconds() ?? DBNull.Value);
-            return await command.ExecuteNonQueryAsync(ct);
+            await command.ExecuteNonQueryAsync(ct);
+            await AppendAuditAsync(connection, tx, audit, key.Id.ToString(), AuditOutcomes.Applied, ct);
+            return 0;
         }, ct);
     }
+
+    private const string KeyColumns = "id, prefix, hash, name, role, created_at, last_used_at, expires_at, revoked_at";
 
     public async Task<ApiKeyRecord?> FindKeyByPrefixAsync(string prefix, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id, prefix, hash, name, role, created_at, last_used_at, expires_at, revoked_at FROM api_keys WHERE prefix = @prefix";
+        command.CommandText = $"SELECT {KeyColumns} FROM api_keys WHERE prefix = @prefix";
         command.Parameters.AddWithValue("@prefix", prefix);
+        var keys = await ReadKeysAsync(command, ct);
+        return keys.Count == 0 ? null : keys[0];
+    }
+
+    public async Task<IReadOnlyList<ApiKeyRecord>> ListKeysAsync(CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {KeyColumns} FROM api_keys ORDER BY created_at, id";
+        return await ReadKeysAsync(command, ct);
+    }
+
+    public Task<ApiKeyRecord?> RevokeKeyAsync(Guid id, AuditContext audit, CancellationToken ct) =>
+        WriteAsync(async (connection, tx) =>
+        {
+            await using var revoke = Command(connection, tx, "UPDATE api_keys SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL");
+            revoke.Parameters.AddWithValue("@now", Now().ToUnixTimeMicroseconds());
+            revoke.Parameters.AddWithValue("@id", id.ToString());
+            var changed = await revoke.ExecuteNonQueryAsync(ct);
+            await using var get = Command(connection, tx, $"SELECT {KeyColumns} FROM api_keys WHERE id = @id");
+            get.Parameters.AddWithValue("@id", id.ToString());
+            var keys = await ReadKeysAsync(get, ct);
+            var outcome = keys.Count == 0 ? AuditOutcomes.Rejected : changed == 1 ? AuditOutcomes.Applied : AuditOutcomes.NoOp;
+            await AppendAuditAsync(connection, tx, audit, id.ToString(), outcome, ct);
+            return keys.Count == 0 ? null : keys[0];
+        }, ct);
+
+    public async Task TouchKeyAsync(Guid id, DateTimeOffset at, CancellationToken ct)
+    {
+        await WriteAsync(async (connection, tx) =>
+        {
+            await using var touch = Command(connection, tx,
+                "UPDATE api_keys SET last_used_at = @at WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @at)");
+            touch.Parameters.AddWithValue("@at", at.Truncate().ToUnixTimeMicroseconds());
+            touch.Parameters.AddWithValue("@id", id.ToString());
+            return await touch.ExecuteNonQueryAsync(ct);
+        }, ct);
+    }
+
+    private static async Task<List<ApiKeyRecord>> ReadKeysAsync(SqliteCommand command, CancellationToken ct)
+    {
+        var keys = new List<ApiKeyRecord>();
         await using var reader = await command.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct)) return null;
-        return new ApiKeyRecord(Guid.Parse(reader.GetString(0)), reader.GetString(1), reader.GetString(2), reader.GetString(3),
-            reader.GetString(4), Microseconds.FromUnixTimeMicroseconds(reader.GetInt64(5)), Time(reader, 6), Time(reader, 7), Time(reader, 8));
+        while (await reader.ReadAsync(ct))
+        {
+            keys.Add(new ApiKeyRecord(Guid.Parse(reader.GetString(0)), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+                reader.GetString(4), Microseconds.FromUnixTimeMicroseconds(reader.GetInt64(5)), Time(reader, 6), Time(reader, 7), Time(reader, 8)));
+        }
+        return keys;
+    }
+
+    public Task<AuditEvent> AppendAuditAsync(AuditContext audit, string? target, string outcome, CancellationToken ct) =>
+        WriteAsync((connection, tx) => AppendAuditAsync(connection, tx, audit, target, outcome, ct), ct);
+
+    public async Task<IReadOnlyList<AuditEvent>> ListAuditAsync(AuditQuery query, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        var where = new List<string>();
+        void Filter(string sql, string name, object? value)
+        {
+            if (value is null) return;
+            where.Add(sql);
+            command.Parameters.AddWithValue(name, value);
+        }
+        Filter("action = @action", "@action", query.Action);
+        Filter("actor = @actor", "@actor", query.Actor);
+        Filter("target = @target", "@target", query.Target);
+        Filter("at >= @from", "@from", query.From?.ToUnixTimeMicroseconds());
+        Filter("at < @to", "@to", query.To?.ToUnixTimeMicroseconds());
+        Filter("seq < @before", "@before", query.BeforeSeq);
+        command.CommandText = $"SELECT {AuditColumns} FROM audit_events {(where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where))} " +
+            "ORDER BY seq DESC LIMIT @limit";
+        command.Parameters.AddWithValue("@limit", query.Limit);
+        return await ReadAuditAsync(command, ct);
+    }
+
+    public async Task<IReadOnlyList<AuditEvent>> ReadAuditChainAsync(long afterSeq, int limit, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {AuditColumns} FROM audit_events WHERE seq > @after ORDER BY seq LIMIT @limit";
+        command.Parameters.AddWithValue("@after", afterSeq);
+        command.Parameters.AddWithValue("@limit", limit);
+        return await ReadAuditAsync(command, ct);
+    }
+
+    private const string AuditColumns = "seq, id, at, actor, role, action, target, outcome, request_id, remote_ip, details, prev_hash, hash";
+
+    /// <summary>Links the next event to the chain's head; the write lock and BEGIN IMMEDIATE make this transaction the only appender.</summary>
+    private async Task<AuditEvent> AppendAuditAsync(SqliteConnection connection, SqliteTransaction tx, AuditContext audit, string? target,
+        string outcome, CancellationToken ct)
+    {
+        long prevSeq = 0;
+        var prevHash = AuditChain.Genesis;
+        await using (var head = Command(connection, tx, "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"))
+        await using (var reader = await head.ExecuteReaderAsync(ct))
+        {
+            if (await reader.ReadAsync(ct))
+            {
+                prevSeq = reader.GetInt64(0);
+                prevHash = reader.GetString(1);
+            }
+        }
+        var e = AuditChain.Link(prevSeq, prevHash, audit, Now(), target, outcome);
+        await using var insert = Command(connection, tx, $"""
+            INSERT INTO audit_events ({AuditColumns})
+            VALUES (@seq, @id, @at, @actor, @role, @action, @target, @outcome, @request_id, @remote_ip, @details, @prev_hash, @hash)
+            """);
+        var p = insert.Parameters;
+        p.AddWithValue("@seq", e.Seq);
+        p.AddWithValue("@id", e.Id.ToString());
+        p.AddWithValue("@at", e.At.ToUnixTimeMicroseconds());
+        p.AddWithValue("@actor", e.Actor);
+        p.AddWithValue("@role", e.Role);
+        p.AddWithValue("@action", e.Action);
+        p.AddWithValue("@target", (object?)e.Target ?? DBNull.Value);
+        p.AddWithValue("@outcome", e.Outcome);
+        p.AddWithValue("@request_id", (object?)e.RequestId ?? DBNull.Value);
+        p.AddWithValue("@remote_ip", (object?)e.RemoteIp ?? DBNull.Value);
+        p.AddWithValue("@details", e.Details);
+        p.AddWithValue("@prev_hash", e.PrevHash);
+        p.AddWithValue("@hash", e.Hash);
+        await insert.ExecuteNonQueryAsync(ct);
+        return e;
+    }
+
+    private static async Task<List<AuditEvent>> ReadAuditAsync(SqliteCommand command, CancellationToken ct)
+    {
+        var events = new List<AuditEvent>();
+        await using var r = await command.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            events.Add(new AuditEvent(r.GetInt64(0), Guid.Parse(r.GetString(1)), Microseconds.FromUnixTimeMicroseconds(r.GetInt64(2)),
+                r.GetString(3), r.GetString(4), r.GetString(5), Text(r, 6), r.GetString(7), Text(r, 8), Text(r, 9), r.GetString(10),
+                r.GetString(11), r.GetString(12)));
+        }
+        return events;
     }
 
     public void Dispose() => _writeLock.Dispose();
@@ -570,7 +728,8 @@ public sealed class SqliteJobStore : IJobStore, IApiKeyStore, IDisposable
         return states;
     }
 
-    private static async Task WriteChangesAsync(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<JobChange> changes, string actor, CancellationToken ct)
+    private static async Task WriteChangesAsync(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<JobChange> changes, string actor,
+        CancellationToken ct, Guid? auditId = null)
     {
         if (changes.Count == 0) return;
         await using var update = Command(connection, tx, """
@@ -602,24 +761,25 @@ public sealed class SqliteJobStore : IJobStore, IApiKeyStore, IDisposable
             p["@updated_at"].Value = a.UpdatedAt.ToUnixTimeMicroseconds();
             await update.ExecuteNonQueryAsync(ct);
             await AppendEventAsync(insertEvent, a.Id, change.EventType, change.Before.Status.ToName(), a.Status.ToName(),
-                a.UpdatedAt, actor, change.EventData, ct);
+                a.UpdatedAt, actor, change.EventData, auditId, ct);
         }
     }
 
     private static SqliteCommand EventCommand(SqliteConnection connection, SqliteTransaction tx)
     {
         var command = Command(connection, tx, """
-            INSERT INTO job_events (job_id, type, from_status, to_status, at, actor, data)
-            VALUES (@job_id, @type, @from_status, @to_status, @at, @actor, @data)
+            INSERT INTO job_events (job_id, type, from_status, to_status, at, actor, audit_id, data)
+            VALUES (@job_id, @type, @from_status, @to_status, @at, @actor, @audit_id, @data)
             """);
-        foreach (var name in new[] { "job_id", "type", "from_status", "to_status", "at", "actor", "data" })
+        foreach (var name in new[] { "job_id", "type", "from_status", "to_status", "at", "actor", "audit_id", "data" })
             command.Parameters.Add(new SqliteParameter("@" + name, null));
         return command;
     }
 
     private static async Task AppendEventAsync(SqliteCommand command, Guid jobId, string type, string? from, string to,
-        DateTimeOffset at, string actor, string data, CancellationToken ct)
+        DateTimeOffset at, string actor, string data, Guid? auditId, CancellationToken ct)
     {
+        command.Parameters["@audit_id"].Value = (object?)auditId?.ToString() ?? DBNull.Value;
         var p = command.Parameters;
         p["@job_id"].Value = jobId.ToString();
         p["@type"].Value = type;

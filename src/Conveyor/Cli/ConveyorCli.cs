@@ -1,4 +1,7 @@
 using System.CommandLine;
+using Conveyor.Api.V1;
+using Conveyor.Audit;
+using Conveyor.Auth;
 using Conveyor.Hosting;
 using Conveyor.Storage;
 
@@ -16,6 +19,8 @@ public static class ConveyorCli
         root.Subcommands.Add(Serve());
         root.Subcommands.Add(Worker());
         root.Subcommands.Add(Migrate());
+        root.Subcommands.Add(Keys());
+        root.Subcommands.Add(AuditCommands());
         return root;
     }
 
@@ -74,6 +79,92 @@ public static class ConveyorCli
         });
         return command;
     }
+
+    /// <summary><c>keys create|list|revoke</c>: straight on the store, for the operator at the machine (audited as actor <c>cli</c>).</summary>
+    private static Command Keys()
+    {
+        var name = new Option<string>("--name") { Description = "What the key is for.", Required = true };
+        var role = new Option<string>("--role") { Description = "viewer, submitter, operator or admin.", Required = true };
+        role.AcceptOnlyFromAmong([.. Roles.All]);
+        var expires = new Option<DateTimeOffset?>("--expires-at") { Description = "When the key stops working (RFC 3339); default never." };
+        var create = new Command("create", "Create an API key and print it once.") { name, role, expires };
+        create.TreatUnmatchedTokensAsErrors = false;
+        create.SetAction(async (parse, ct) =>
+        {
+            using var host = await StoreHostAsync(parse, ct);
+            var time = host.Services.GetRequiredService<TimeProvider>();
+            var (key, record) = KeysEndpoints.NewKey(parse.GetValue(name)!, parse.GetValue(role)!, parse.GetValue(expires), time.GetUtcNow());
+            await host.Services.GetRequiredService<IApiKeyStore>().InsertKeyAsync(record, CliAudit(AuditActions.KeyCreate) with
+            {
+                Details = KeysEndpoints.KeyDetails(record),
+            }, ct);
+            Console.Out.WriteLine($"Created key {record.Id} ({record.Role}, prefix {record.Prefix}). Shown once, keep it safe:");
+            Console.Out.WriteLine(key);
+            return 0;
+        });
+
+        var list = new Command("list", "List API keys (never the keys themselves).");
+        list.TreatUnmatchedTokensAsErrors = false;
+        list.SetAction(async (parse, ct) =>
+        {
+            using var host = await StoreHostAsync(parse, ct);
+            var keys = await host.Services.GetRequiredService<IApiKeyStore>().ListKeysAsync(ct);
+            Console.Out.WriteLine($"{"id",-36}  {"prefix",-8}  {"role",-9}  {"state",-8}  name");
+            foreach (var k in keys)
+            {
+                var state = k.RevokedAt is not null ? "revoked" : k.ExpiresAt <= DateTimeOffset.UtcNow ? "expired" : "active";
+                Console.Out.WriteLine($"{k.Id,-36}  {k.Prefix,-8}  {k.Role,-9}  {state,-8}  {k.Name}");
+            }
+            return 0;
+        });
+
+        var id = new Argument<Guid>("id") { Description = "The key's id (from keys list)." };
+        var revoke = new Command("revoke", "Revoke an API key.") { id };
+        revoke.TreatUnmatchedTokensAsErrors = false;
+        revoke.SetAction(async (parse, ct) =>
+        {
+            using var host = await StoreHostAsync(parse, ct);
+            var revoked = await host.Services.GetRequiredService<IApiKeyStore>().RevokeKeyAsync(parse.GetValue(id), CliAudit(AuditActions.KeyRevoke), ct);
+            if (revoked is null)
+            {
+                Console.Error.WriteLine($"No key {parse.GetValue(id)}.");
+                return 1;
+            }
+            Console.Out.WriteLine($"Revoked key {revoked.Id} ({revoked.Prefix}).");
+            return 0;
+        });
+
+        return new Command("keys", "Manage API keys on the store directly.") { create, list, revoke };
+    }
+
+    /// <summary><c>audit verify</c>: walks the hash chain; exit code 1 and the first broken link when it does not hold.</summary>
+    private static Command AuditCommands()
+    {
+        var verify = new Command("verify", "Check the audit log's hash chain; names the first broken link and exits non-zero.");
+        verify.TreatUnmatchedTokensAsErrors = false;
+        verify.SetAction(async (parse, ct) =>
+        {
+            using var host = await StoreHostAsync(parse, ct);
+            var (count, broken) = await AuditVerifier.VerifyAsync(host.Services.GetRequiredService<IAuditStore>(), ct);
+            if (broken is not null)
+            {
+                Console.Error.WriteLine($"Audit chain BROKEN after {count} good events: {broken}");
+                return 1;
+            }
+            Console.Out.WriteLine($"Audit chain intact: {count} events.");
+            return 0;
+        });
+        return new Command("audit", "The audit log.") { verify };
+    }
+
+    private static async Task<IHost> StoreHostAsync(ParseResult parse, CancellationToken ct)
+    {
+        var host = ConveyorHost.BuildMigrator([.. PassThrough(parse), "--Logging:LogLevel:Default=Warning"]);
+        await host.Services.GetRequiredService<IJobStore>().MigrateAsync(ct);
+        return host;
+    }
+
+    private static AuditContext CliAudit(string action) => new("cli:" + Environment.UserName, Roles.Admin, action);
 
     private static List<string> PassThrough(ParseResult parse) => [.. parse.UnmatchedTokens];
 }

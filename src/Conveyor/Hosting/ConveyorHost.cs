@@ -1,6 +1,8 @@
 using Conveyor.Api;
 using Conveyor.Api.Json;
 using Conveyor.Api.V1;
+using Conveyor.Audit;
+using Conveyor.Auth;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -25,7 +27,8 @@ public static class ConveyorHost
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
 
         var services = builder.Services;
-        services.AddConveyorCore(builder.Configuration, createBootstrapKey: true);
+        var options = services.AddConveyorCore(builder.Configuration, createBootstrapKey: true);
+        services.AddConveyorAuth(options);
         services.AddConveyorWorkers(builder.Configuration);
         services.ConfigureHttpJsonOptions(o => ConveyorJson.Configure(o.SerializerOptions));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
@@ -33,6 +36,8 @@ public static class ConveyorHost
             ctx.ProblemDetails.Instance ??= ctx.HttpContext.Request.Path;
             ctx.ProblemDetails.Detail ??= Problems.DefaultDetail(ctx.ProblemDetails.Status ?? ctx.HttpContext.Response.StatusCode);
             ctx.ProblemDetails.Extensions["trace_id"] = ctx.HttpContext.TraceIdentifier;
+            // The error reference finds the full detail (logged by the exception handler) in the server log.
+            if ((ctx.ProblemDetails.Status ?? 0) >= 500) ctx.ProblemDetails.Extensions["error_reference"] = ctx.HttpContext.TraceIdentifier;
         });
         services.AddOpenApi(o =>
         {
@@ -49,14 +54,22 @@ public static class ConveyorHost
             .AddCheck<StorageHealthCheck>("storage", tags: ["ready"]);
 
         var app = builder.Build();
+        app.UseTrustedForwardedHeaders(options);
+        app.UseSecurityHeaders();
+        // The one place anything unexpected becomes a 500 problem: the detail goes to the log, the trace id to the client.
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = _ => StatusCodes.Status500InternalServerError });
         app.UseStatusCodePages();
+        app.UseConveyorAuth(options);
 
         app.MapJobsV1();
-        app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapScalarApiReference("/docs", o => o.WithTitle("Conveyor API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthResponse.WriteAsync });
+        app.MapKeysV1();
+        app.MapAuditV1();
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapScalarApiReference("/docs", o => o.WithTitle("Conveyor API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync })
+            .AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthResponse.WriteAsync })
+            .AllowAnonymous();
 
         app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app));
         return app;

@@ -21,7 +21,7 @@ public static class ConveyorServices
         return options;
     }
 
-    public static IServiceCollection AddConveyorCore(this IServiceCollection services, IConfiguration configuration, bool createBootstrapKey)
+    public static ConveyorOptions AddConveyorCore(this IServiceCollection services, IConfiguration configuration, bool createBootstrapKey)
     {
         var options = services.AddConveyorOptions(configuration);
         services.AddSingleton(TimeProvider.System);
@@ -32,7 +32,7 @@ public static class ConveyorServices
         services.AddSingleton<JobHandlerRegistry>();
         // Registered first so migrations run before the workers' first claim.
         services.AddHostedService(sp => ActivatorUtilities.CreateInstance<StartupTasks>(sp, createBootstrapKey));
-        return services;
+        return options;
     }
 
     /// <summary>In-process workers, plus a shutdown timeout long enough for their grace period.</summary>

@@ -19,7 +19,9 @@ public sealed class StartupTasks(IJobStore store, IApiKeyStore keys, IOptions<Co
         var key = string.IsNullOrWhiteSpace(configured) ? ApiKeyGenerator.NewKey() : configured.Trim();
         if (ApiKeyGenerator.PrefixOf(key) is null)
             throw new InvalidOperationException($"Conveyor:Auth:BootstrapAdminKey must look like '{ApiKeyGenerator.Scheme}XXXXXXXX_…' (make one with a first start).");
-        await keys.InsertKeyAsync(ApiKeyGenerator.Record(key, "bootstrap admin", "admin", time.GetUtcNow()), cancellationToken);
+        var record = ApiKeyGenerator.Record(key, "bootstrap admin", "admin", time.GetUtcNow());
+        await keys.InsertKeyAsync(record, AuditContext.System("key.create") with { Details = Api.V1.KeysEndpoints.KeyDetails(record) },
+            cancellationToken);
         logger.LogInformation("Created the bootstrap admin key {Prefix}", ApiKeyGenerator.PrefixOf(key));
         if (string.IsNullOrWhiteSpace(configured))
         {

@@ -29,7 +29,7 @@ public static class JobStates
         if (setup == JobSetup.Cancelled)
         {
             var queued = (await server.Client.CreateJobAsync(new { type = "noop" })).Id();
-            await store.ApplyAsync(queued, JobOperation.Cancel, "test", ct);
+            await store.ApplyAsync(queued, JobOperation.Cancel, AuditContext.System("job.cancel"), ct);
             return queued;
         }
 
@@ -46,7 +46,7 @@ public static class JobStates
         switch (setup)
         {
             case JobSetup.RunningCancelRequested:
-                await store.ApplyAsync(id, JobOperation.Cancel, "test", ct);
+                await store.ApplyAsync(id, JobOperation.Cancel, AuditContext.System("job.cancel"), ct);
                 break;
             case JobSetup.Succeeded:
                 await store.CompleteAsync(Owner, [new Completion(id, JobOperation.Succeed, TransitionInput.None)], ct);

@@ -12,15 +12,41 @@ public sealed class TestServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly string _dataDirectory;
 
-    private TestServer(WebApplication app, string dataDirectory, TestDatabase database, Uri address)
+    private readonly List<HttpClient> _clients = [];
+
+    private TestServer(WebApplication app, string dataDirectory, TestDatabase database, Uri address, string adminKey)
     {
         _app = app;
         _dataDirectory = dataDirectory;
         Database = database;
-        Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(60) };
+        Address = address;
+        AdminKey = adminKey;
+        Client = NewClient(adminKey);
+        Anonymous = NewClient(null);
     }
 
+    /// <summary>A client that authenticates with the bootstrap admin key.</summary>
     public HttpClient Client { get; }
+
+    /// <summary>A client that sends no key.</summary>
+    public HttpClient Anonymous { get; }
+
+    public Uri Address { get; }
+
+    /// <summary>The bootstrap admin key the server was started with (Conveyor:Auth:BootstrapAdminKey).</summary>
+    public string AdminKey { get; }
+
+    public string DataDirectory => _dataDirectory;
+
+    /// <summary>A client sending <paramref name="key"/> as a Bearer token (none when null), and X-Forwarded-For when given.</summary>
+    public HttpClient NewClient(string? key, string? forwardedFor = null)
+    {
+        var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(60) };
+        if (key is not null) client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", "Bearer " + key);
+        if (forwardedFor is not null) client.DefaultRequestHeaders.TryAddWithoutValidation("X-Forwarded-For", forwardedFor);
+        _clients.Add(client);
+        return client;
+    }
     public TestDatabase Database { get; }
     public IServiceProvider Services => _app.Services;
 
@@ -31,8 +57,10 @@ public sealed class TestServer : IAsyncDisposable
         var connectionString = provider == Provider.Postgres
             ? await TestPostgres.CreateDatabaseAsync()
             : $"Data Source={Path.Combine(dataDirectory, "conveyor.db")}";
+        var adminKey = ApiKeyGenerator.NewKey();
         var all = new Dictionary<string, string>
         {
+            ["Conveyor:Auth:BootstrapAdminKey"] = adminKey,
             ["urls"] = "http://127.0.0.1:0",
             ["Conveyor:DataDirectory"] = dataDirectory,
             ["Conveyor:Database:Provider"] = provider == Provider.Postgres ? "postgres" : "sqlite",
@@ -45,12 +73,12 @@ public sealed class TestServer : IAsyncDisposable
         var app = ConveyorHost.BuildServer(all.Select(kv => $"--{kv.Key}={kv.Value}").ToArray());
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TestServer(app, dataDirectory, new TestDatabase(provider, connectionString), new Uri(address));
+        return new TestServer(app, dataDirectory, new TestDatabase(provider, connectionString), new Uri(address), all["Conveyor:Auth:BootstrapAdminKey"]);
     }
 
     public async ValueTask DisposeAsync()
     {
-        Client.Dispose();
+        foreach (var client in _clients) client.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
         try

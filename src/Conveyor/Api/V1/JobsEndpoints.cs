@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Conveyor.Api.Json;
+using Conveyor.Audit;
+using Conveyor.Auth;
 using Conveyor.Core;
 using Conveyor.Storage;
 using Conveyor.Workers;
@@ -18,6 +20,8 @@ public static class JobsEndpoints
         var group = routes.MapGroup("/api/v1/jobs").WithTags("Jobs");
 
         group.MapPost("/", CreateAsync)
+            .RequireAuthorization(Policies.Submitter)
+            .Audited(AuditActions.JobCreate)
             .WithName("CreateJob")
             .WithSummary("Create a job")
             .WithDescription("Records a durable job in status queued before any work starts. With an Idempotency-Key header, " +
@@ -31,6 +35,8 @@ public static class JobsEndpoints
             .WithExamples(request: ApiExamples.CreateRequest, responses: [(201, ApiExamples.QueuedJob), (400, ApiExamples.ValidationProblem)]);
 
         group.MapPost("/batch", CreateBatchAsync)
+            .RequireAuthorization(Policies.Submitter)
+            .Audited(AuditActions.JobCreateBatch)
             .WithName("CreateJobBatch")
             .WithSummary("Create up to 1,000 jobs in one transaction")
             .Accepts<BatchCreateRequest>("application/json")
@@ -39,6 +45,7 @@ public static class JobsEndpoints
             .WithExamples(request: ApiExamples.BatchRequest, responses: [(201, ApiExamples.BatchResponse)]);
 
         group.MapGet("/", ListAsync)
+            .RequireAuthorization(Policies.Viewer)
             .WithName("ListJobs")
             .WithSummary("List jobs")
             .WithDescription("Filters: status (comma-separated), type, source_type, dataset, session_id. Sort: sort_by " +
@@ -49,6 +56,7 @@ public static class JobsEndpoints
             .WithExamples(responses: [(200, ApiExamples.JobList)]);
 
         group.MapGet("/{id}", GetAsync)
+            .RequireAuthorization(Policies.Viewer)
             .WithName("GetJob")
             .WithSummary("Get a job")
             .Produces<JobResource>()
@@ -56,6 +64,7 @@ public static class JobsEndpoints
             .WithExamples(responses: [(200, ApiExamples.QueuedJob), (404, ApiExamples.NotFoundProblem)]);
 
         group.MapGet("/{id}/events", EventsAsync)
+            .RequireAuthorization(Policies.Viewer)
             .WithName("GetJobEvents")
             .WithSummary("A job's history, oldest first")
             .Produces<JobEventListResource>()
@@ -63,6 +72,8 @@ public static class JobsEndpoints
             .WithExamples(responses: [(200, ApiExamples.EventList)]);
 
         group.MapDelete("/{id}", DeleteAsync)
+            .RequireAuthorization(Policies.Operator)
+            .Audited(AuditActions.JobCancel)
             .WithName("DeleteJob")
             .WithSummary("Cancel a job (204)")
             .Produces(StatusCodes.Status204NoContent)
@@ -71,6 +82,8 @@ public static class JobsEndpoints
             .WithExamples(responses: [(409, ApiExamples.CancelConflict)]);
 
         group.MapPost("/{id}/cancel", CancelAsync)
+            .RequireAuthorization(Policies.Operator)
+            .Audited(AuditActions.JobCancel)
             .WithName("CancelJob")
             .WithSummary("Cancel a job")
             .WithDescription("A queued job is cancelled at once; a running job gets cancel_requested_at and its worker stops " +
@@ -81,6 +94,8 @@ public static class JobsEndpoints
             .WithExamples(responses: [(200, ApiExamples.CancelledJob), (409, ApiExamples.CancelConflict)]);
 
         group.MapPost("/{id}/retry", RetryAsync)
+            .RequireAuthorization(Policies.Operator)
+            .Audited(AuditActions.JobRetryAsNew)
             .WithName("RetryJob")
             .WithSummary("Retry a failed job as a new job")
             .WithDescription("Creates a new job with the original's configuration (config_override may change mode, priority, " +
@@ -94,6 +109,8 @@ public static class JobsEndpoints
             .WithExamples(request: ApiExamples.RetryRequest, responses: [(201, ApiExamples.RetriedJob), (409, ApiExamples.RetryConflict)]);
 
         group.MapPost("/{id}/requeue", RequeueAsync)
+            .RequireAuthorization(Policies.Operator)
+            .Audited(AuditActions.JobRequeue)
             .WithName("RequeueJob")
             .WithSummary("Retry a failed job in place")
             .WithDescription("The failed job goes back to queued with its attempt history kept. Queued or running: 200, unchanged. " +
@@ -106,7 +123,7 @@ public static class JobsEndpoints
         return group;
     }
 
-    internal static string Actor(HttpContext context) => context.User.Identity?.Name ?? "anonymous";
+    internal static string Actor(HttpContext context) => RequestAudit.Actor(context);
 
     private static async Task<IResult> CreateAsync(HttpContext context, IJobStore store, JobHandlerRegistry handlers, CancellationToken ct)
     {
@@ -125,7 +142,7 @@ public static class JobsEndpoints
             IdempotencyKey = key.Length == 0 ? null : key,
             RequestHash = key.Length == 0 ? null : Hash(request),
         };
-        var outcome = await store.CreateAsync(newJob, ct);
+        var outcome = await store.CreateAsync(newJob, RequestAudit.For(context, AuditActions.JobCreate), ct);
         if (outcome.IdempotencyConflict)
             return Problems.Conflict("This Idempotency-Key was used with a different request body.");
         var resource = JobResource.From(outcome.Job);
@@ -156,7 +173,8 @@ public static class JobsEndpoints
         if (errors.Count > 0) return Problems.Validation(errors);
 
         var actor = Actor(context);
-        var created = await store.CreateBatchAsync(jobs.Select(j => ToNewJob(j, actor)).ToList(), ct);
+        var audit = RequestAudit.For(context, AuditActions.JobCreateBatch, $$"""{"count":{{jobs.Count}}}""");
+        var created = await store.CreateBatchAsync(jobs.Select(j => ToNewJob(j, actor)).ToList(), audit, ct);
         var items = created.Select(j => JobResource.From(j)).ToList();
         return TypedResults.Created((string?)null, new BatchCreateResource(items.Select(i => i.Id).ToList(), items));
     }
@@ -207,20 +225,21 @@ public static class JobsEndpoints
     private static async Task<IResult> DeleteAsync(string id, HttpContext context, IJobStore store, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var jobId)) return InvalidId();
-        var outcome = await store.ApplyAsync(jobId, JobOperation.Cancel, Actor(context), ct);
+        var outcome = await store.ApplyAsync(jobId, JobOperation.Cancel, RequestAudit.For(context, AuditActions.JobCancel), ct);
         return OperationResult(jobId, outcome) ?? TypedResults.NoContent();
     }
 
     private static Task<IResult> CancelAsync(string id, HttpContext context, IJobStore store, CancellationToken ct) =>
-        ApplyAsync(id, JobOperation.Cancel, context, store, ct);
+        ApplyAsync(id, JobOperation.Cancel, AuditActions.JobCancel, context, store, ct);
 
     private static Task<IResult> RequeueAsync(string id, HttpContext context, IJobStore store, CancellationToken ct) =>
-        ApplyAsync(id, JobOperation.Requeue, context, store, ct);
+        ApplyAsync(id, JobOperation.Requeue, AuditActions.JobRequeue, context, store, ct);
 
-    private static async Task<IResult> ApplyAsync(string id, JobOperation operation, HttpContext context, IJobStore store, CancellationToken ct)
+    private static async Task<IResult> ApplyAsync(string id, JobOperation operation, string action, HttpContext context, IJobStore store,
+        CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var jobId)) return InvalidId();
-        var outcome = await store.ApplyAsync(jobId, operation, Actor(context), ct);
+        var outcome = await store.ApplyAsync(jobId, operation, RequestAudit.For(context, action), ct);
         return OperationResult(jobId, outcome) ?? TypedResults.Ok(JobResource.From(outcome.Job!));
     }
 
@@ -253,7 +272,8 @@ public static class JobsEndpoints
         }
 
         var actor = Actor(context);
-        var outcome = await store.RetryAsNewAsync(jobId, original => RetryOf(original, change, actor), actor, ct);
+        var outcome = await store.RetryAsNewAsync(jobId, original => RetryOf(original, change, actor),
+            RequestAudit.For(context, AuditActions.JobRetryAsNew), ct);
         if (outcome.Original is null) return Problems.NotFound($"Job {jobId}");
         if (outcome.Transition is { Kind: TransitionKind.Rejected } rejected) return Problems.Conflict(rejected.Reason!);
         var resource = JobResource.From(outcome.Retry!);

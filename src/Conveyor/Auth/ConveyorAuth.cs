@@ -1,0 +1,199 @@
+using System.Net;
+using System.Security.Claims;
+using System.Threading.RateLimiting;
+using Conveyor.Hosting;
+using Conveyor.Storage;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace Conveyor.Auth;
+
+/// <summary>
+/// Wires access control: API keys (and, for the dashboard, a cookie; optionally JWT bearer), role policies, the rate
+/// limiter and forwarded headers from trusted proxies. Every request is authenticated by the <see cref="Scheme"/>
+/// policy scheme, which picks the scheme the request's credentials belong to.
+/// </summary>
+public static class ConveyorAuth
+{
+    public const string Scheme = "Conveyor";
+    public const string CookieScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+    public const string JwtScheme = JwtBearerDefaults.AuthenticationScheme;
+    public const string CookieName = "conveyor.auth";
+    public const string PrefixClaim = "conveyor:key_prefix";
+
+    public static IServiceCollection AddConveyorAuth(this IServiceCollection services, ConveyorOptions options)
+    {
+        var auth = options.Auth;
+        services.AddSingleton<ApiKeyValidator>();
+        services.AddSingleton<AuthDenials>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuthDenials>());
+
+        var builder = services.AddAuthentication(Scheme)
+            .AddPolicyScheme(Scheme, "API key, cookie or JWT", o => o.ForwardDefaultSelector = context => SchemeFor(context, auth.Jwt.Enabled))
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddCookie(CookieScheme, o =>
+            {
+                o.Cookie.Name = CookieName;
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.ExpireTimeSpan = TimeSpan.FromMinutes(auth.CookieMinutes);
+                o.SlidingExpiration = true;
+                o.LoginPath = "/signin";
+                // The API answers 401/403; only pages (next issues) redirect to the sign-in page.
+                o.Events.OnRedirectToLogin = c => Deny(c.HttpContext, StatusCodes.Status401Unauthorized, "cookie");
+                o.Events.OnRedirectToAccessDenied = c => Deny(c.HttpContext, StatusCodes.Status403Forbidden, "forbidden");
+                // A cookie lives no longer than its key: revoked or expired keys end the session.
+                o.Events.OnValidatePrincipal = async c =>
+                {
+                    var prefix = c.Principal?.FindFirstValue(PrefixClaim);
+                    var store = c.HttpContext.RequestServices.GetRequiredService<IApiKeyStore>();
+                    var key = prefix is null ? null : await store.FindKeyByPrefixAsync(prefix, c.HttpContext.RequestAborted);
+                    var now = c.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+                    if (key is null || key.RevokedAt is not null || key.ExpiresAt <= now)
+                    {
+                        c.RejectPrincipal();
+                        await c.HttpContext.SignOutAsync(CookieScheme);
+                    }
+                };
+            });
+        if (auth.Jwt.Enabled)
+        {
+            builder.AddJwtBearer(JwtScheme, o =>
+            {
+                o.Authority = auth.Jwt.Authority;
+                o.Audience = auth.Jwt.Audience;
+                o.MapInboundClaims = false;
+                o.Events = new JwtBearerEvents
+                {
+                    OnTokenValidated = c =>
+                    {
+                        var roles = c.Principal!.FindAll(auth.Jwt.RoleClaim)
+                            .Select(r => auth.Jwt.RoleMap.GetValueOrDefault(r.Value, r.Value)).Where(Roles.IsRole).ToList();
+                        var subject = c.Principal.FindFirstValue("sub") ?? "unknown";
+                        var identity = new ClaimsIdentity(JwtScheme, ClaimTypes.Name, ClaimTypes.Role);
+                        identity.AddClaim(new Claim(ClaimTypes.Name, "jwt:" + subject));
+                        identity.AddClaims(roles.Select(r => new Claim(ClaimTypes.Role, r)));
+                        c.Principal = new ClaimsPrincipal(identity);
+                        return Task.CompletedTask;
+                    },
+                    OnChallenge = c =>
+                    {
+                        c.HandleResponse();
+                        return Deny(c.HttpContext, StatusCodes.Status401Unauthorized, "jwt");
+                    },
+                };
+            });
+        }
+        services.AddAuthorization(Policies.Add);
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "conveyor.af";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        });
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => Partition(context, auth));
+            o.OnRejected = (c, _) =>
+            {
+                var retryAfter = c.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(60);
+                c.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(Math.Max(1, retryAfter.TotalSeconds))).ToString();
+                c.HttpContext.RequestServices.GetRequiredService<AuthDenials>().Record(c.HttpContext, "rate_limited");
+                return ValueTask.CompletedTask;
+            };
+        });
+        if (auth.TrustedProxies.Count > 0)
+        {
+            services.Configure<ForwardedHeadersOptions>(o =>
+            {
+                o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+                o.KnownProxies.Clear();
+                o.KnownIPNetworks.Clear();
+                foreach (var proxy in auth.TrustedProxies) o.KnownProxies.Add(IPAddress.Parse(proxy));
+            });
+        }
+        return services;
+    }
+
+    /// <summary>Forwarded headers (only from trusted proxies), authentication, the rate limiter and authorization, in that order.</summary>
+    public static WebApplication UseConveyorAuth(this WebApplication app, ConveyorOptions options)
+    {
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        return app;
+    }
+
+    /// <summary>Forwarded headers go first of all, so every later part sees the client's address.</summary>
+    public static WebApplication UseTrustedForwardedHeaders(this WebApplication app, ConveyorOptions options)
+    {
+        if (options.Auth.TrustedProxies.Count > 0) app.UseForwardedHeaders();
+        return app;
+    }
+
+    public static ClaimsPrincipal Principal(ApiKeyRecord key, string scheme)
+    {
+        var identity = new ClaimsIdentity(scheme, ClaimTypes.Name, ClaimTypes.Role);
+        identity.AddClaim(new Claim(ClaimTypes.Name, "key:" + key.Prefix));
+        identity.AddClaim(new Claim(ClaimTypes.Role, key.Role));
+        identity.AddClaim(new Claim(PrefixClaim, key.Prefix));
+        identity.AddClaim(new Claim("conveyor:key_name", key.Name));
+        return new ClaimsPrincipal(identity);
+    }
+
+    private static string SchemeFor(HttpContext context, bool jwt)
+    {
+        var presented = ApiKeyAuthenticationHandler.PresentedKey(context.Request);
+        if (presented is not null)
+        {
+            return jwt && !context.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName)
+                && !presented.StartsWith(ApiKeyGenerator.Scheme, StringComparison.Ordinal) ? JwtScheme : ApiKeyAuthenticationHandler.SchemeName;
+        }
+        return context.Request.Cookies.ContainsKey(CookieName) ? CookieScheme : ApiKeyAuthenticationHandler.SchemeName;
+    }
+
+    private static Task Deny(HttpContext context, int status, string reason)
+    {
+        context.RequestServices.GetRequiredService<AuthDenials>().Record(context, reason);
+        context.Response.StatusCode = status;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Anonymous endpoints are not limited; an authenticated caller draws from its key's bucket; a request that
+    /// needs a key and has no valid one draws from its client address's small failed-authentication window.
+    /// </summary>
+    private static RateLimitPartition<string> Partition(HttpContext context, AuthOptions auth)
+    {
+        var endpoint = context.GetEndpoint();
+        if (endpoint?.Metadata.GetMetadata<IAllowAnonymous>() is not null) return RateLimitPartition.GetNoLimiter("anonymous");
+        if (context.User.Identity?.IsAuthenticated == true)
+        {
+            return RateLimitPartition.GetTokenBucketLimiter("key:" + context.User.Identity.Name, _ => new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = auth.RequestsPerKeyPerSecond * 2,
+                TokensPerPeriod = auth.RequestsPerKeyPerSecond,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            });
+        }
+        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        return RateLimitPartition.GetFixedWindowLimiter("address:" + address, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = auth.FailedAuthPerMinute,
+            Window = TimeSpan.FromMinutes(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        });
+    }
+}

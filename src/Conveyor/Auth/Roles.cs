@@ -1,0 +1,17 @@
+namespace Conveyor.Auth;
+
+/// <summary>The four roles, each including the one before: viewer &lt; submitter &lt; operator &lt; admin.</summary>
+public static class Roles
+{
+    public const string Viewer = "viewer";
+    public const string Submitter = "submitter";
+    public const string Operator = "operator";
+    public const string Admin = "admin";
+
+    public static readonly IReadOnlyList<string> All = [Viewer, Submitter, Operator, Admin];
+
+    public static bool IsRole(string? role) => role is not null && All.Contains(role);
+
+    /// <summary>0 for viewer up to 3 for admin; -1 for anything else.</summary>
+    public static int Rank(string? role) => role is null ? -1 : All.ToList().IndexOf(role);
+}
