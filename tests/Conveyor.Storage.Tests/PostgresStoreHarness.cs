@@ -55,6 +55,8 @@ public sealed class PostgresStoreHarness : StoreHarness
 
     protected override async Task<DbConnection> OpenConnectionAsync(CancellationToken ct) => await _raw.OpenConnectionAsync(ct);
 
+    public override string DropAuditTriggersSql => "DROP TRIGGER audit_events_no_update_delete ON audit_events";
+
     protected override object IdValue(Guid id) => id;
 
     protected override DateTimeOffset? ReadTime(DbDataReader reader, int ordinal) =>

@@ -29,6 +29,8 @@ public sealed class SqliteStoreHarness : StoreHarness
         return connection;
     }
 
+    public override string DropAuditTriggersSql => "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete";
+
     protected override object IdValue(Guid id) => id.ToString();
 
     protected override DateTimeOffset? ReadTime(DbDataReader reader, int ordinal) =>

@@ -79,6 +79,28 @@ public abstract class StoreHarness : IAsyncDisposable
         return rows;
     }
 
+    /// <summary>The SQL that drops the append-only triggers of <c>audit_events</c>, as an attacker with the database would.</summary>
+    public abstract string DropAuditTriggersSql { get; }
+
+    /// <summary>Runs raw SQL (for tamper tests), returning the rows it changed.</summary>
+    public async Task<int> ExecuteAsync(string sql, CancellationToken ct)
+    {
+        await using var connection = await OpenConnectionAsync(ct);
+        await using var command = Command(connection, sql);
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>The <c>audit_id</c> of each of the job's events, oldest first.</summary>
+    public async Task<IReadOnlyList<Guid?>> EventAuditIdsAsync(Guid id, CancellationToken ct)
+    {
+        await using var connection = await OpenConnectionAsync(ct);
+        await using var command = Command(connection, "SELECT audit_id FROM job_events WHERE job_id = @id ORDER BY id", ("@id", IdValue(id)));
+        await using var r = await command.ExecuteReaderAsync(ct);
+        var ids = new List<Guid?>();
+        while (await r.ReadAsync(ct)) ids.Add(ReadId(r, 0));
+        return ids;
+    }
+
     public async Task<long> CountJobsAsync(CancellationToken ct) => await ScalarAsync("SELECT count(*) FROM jobs", ct);
 
     public async Task<long> CountEventsAsync(CancellationToken ct) => await ScalarAsync("SELECT count(*) FROM job_events", ct);
