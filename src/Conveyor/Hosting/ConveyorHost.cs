@@ -18,7 +18,8 @@ public static class ConveyorHost
     public const string DefaultUrls = "http://127.0.0.1:5080";
 
     /// <summary>The API (and, unless <c>Conveyor:Workers:Count</c> is 0, workers) on Kestrel.</summary>
-    public static WebApplication BuildServer(string[] args)
+    /// <param name="configure">A last word on the builder before it builds (tests add a log sink here).</param>
+    public static WebApplication BuildServer(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true);
@@ -53,6 +54,7 @@ public static class ConveyorHost
             .AddCheck<StoreHealthCheck>("store", tags: ["ready"])
             .AddCheck<StorageHealthCheck>("storage", tags: ["ready"]);
 
+        configure?.Invoke(builder);
         var app = builder.Build();
         app.UseTrustedForwardedHeaders(options);
         app.UseSecurityHeaders();

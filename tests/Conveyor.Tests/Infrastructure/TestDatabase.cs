@@ -27,6 +27,16 @@ public sealed class TestDatabase(Provider provider, string connectionString)
         return (T)Convert.ChangeType(result!, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Runs raw SQL against the server's database (to break or tamper with it on purpose).</summary>
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var connection = Open();
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
     public Task<long> CountAsync(string table, string where = "TRUE", Guid? id = null) =>
         ScalarAsync<long>($"SELECT count(*) FROM {table} WHERE {where}", id);
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Conveyor.Tests.Infrastructure;
 
@@ -38,6 +39,9 @@ public sealed class TestServer : IAsyncDisposable
 
     public string DataDirectory => _dataDirectory;
 
+    /// <summary>Everything the server logged, at every level, with exceptions.</summary>
+    public CapturedLogs Logs { get; private init; } = new();
+
     /// <summary>A client sending <paramref name="key"/> as a Bearer token (none when null), and X-Forwarded-For when given.</summary>
     public HttpClient NewClient(string? key, string? forwardedFor = null)
     {
@@ -70,10 +74,15 @@ public sealed class TestServer : IAsyncDisposable
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) all[key] = value;
 
-        var app = ConveyorHost.BuildServer(all.Select(kv => $"--{kv.Key}={kv.Value}").ToArray());
+        var logs = new CapturedLogs();
+        var app = ConveyorHost.BuildServer(all.Select(kv => $"--{kv.Key}={kv.Value}").ToArray(),
+            b => b.Logging.AddProvider(logs).AddFilter<CapturedLogs>(null, LogLevel.Trace));
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TestServer(app, dataDirectory, new TestDatabase(provider, connectionString), new Uri(address), all["Conveyor:Auth:BootstrapAdminKey"]);
+        return new TestServer(app, dataDirectory, new TestDatabase(provider, connectionString), new Uri(address), all["Conveyor:Auth:BootstrapAdminKey"])
+        {
+            Logs = logs,
+        };
     }
 
     public async ValueTask DisposeAsync()

@@ -1,0 +1,321 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Conveyor.Auth;
+using Conveyor.Hosting;
+using Conveyor.Storage;
+using Conveyor.Tests.Infrastructure;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Conveyor.Tests;
+
+public sealed class SqliteAccessTests() : AccessContract(Provider.Sqlite);
+
+public sealed class PostgresAccessTests() : AccessContract(Provider.Postgres);
+
+/// <summary>Keys, roles, audit over HTTP, rate limits and headers, on both stores; each test starts its own server.</summary>
+public abstract class AccessContract(Provider provider)
+{
+    private Task<TestServer> StartAsync(IDictionary<string, string>? settings = null) => TestServer.StartAsync(provider, settings);
+
+    private static async Task<(Guid Id, string Key)> CreateKeyAsync(TestServer server, string role, DateTimeOffset? expiresAt = null)
+    {
+        var (status, body, text) = await server.Client.SendAsync(HttpMethod.Post, "/api/v1/keys",
+            JsonSerializer.Serialize(new { name = "test " + role, role, expires_at = expiresAt }));
+        Assert.True(status == HttpStatusCode.Created, text);
+        return (Guid.Parse(body!["id"]!.GetValue<string>()), body["key"]!.GetValue<string>());
+    }
+
+    private static async Task AssertProblem401(HttpClient client)
+    {
+        var (status, body, text) = await client.SendAsync(HttpMethod.Get, "/api/v1/jobs");
+        Assert.True(status == HttpStatusCode.Unauthorized, text);
+        Assert.Equal(401, body!["status"]!.GetValue<int>());
+        LeakAssert.Clean(text);
+    }
+
+    [Fact]
+    public async Task No_key_a_malformed_an_unknown_a_revoked_and_an_expired_key_all_get_a_401_problem()
+    {
+        await using var server = await StartAsync();
+        await AssertProblem401(server.Anonymous);
+        await AssertProblem401(server.NewClient("not-a-key"));
+        await AssertProblem401(server.NewClient(ApiKeyGenerator.NewKey()));
+        // Right prefix, wrong secret.
+        await AssertProblem401(server.NewClient(server.AdminKey[..^4] + "AAAA"));
+
+        var (revokedId, revoked) = await CreateKeyAsync(server, Roles.Viewer);
+        Assert.Equal(HttpStatusCode.OK, (await server.NewClient(revoked).SendAsync(HttpMethod.Get, "/api/v1/jobs")).Status);
+        Assert.Equal(HttpStatusCode.NoContent, (await server.Client.SendAsync(HttpMethod.Delete, $"/api/v1/keys/{revokedId}")).Status);
+        await AssertProblem401(server.NewClient(revoked));
+
+        var (_, expiring) = await CreateKeyAsync(server, Roles.Viewer, DateTimeOffset.UtcNow.AddSeconds(2));
+        var client = server.NewClient(expiring);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(HttpMethod.Get, "/api/v1/jobs")).Status);
+        await Eventually.WaitAsync(async () => (await client.SendAsync(HttpMethod.Get, "/api/v1/jobs")).Status, s => s == HttpStatusCode.Unauthorized,
+            TimeSpan.FromSeconds(15), "the expired key to be refused");
+
+        var viaHeader = server.NewClient(null);
+        viaHeader.DefaultRequestHeaders.Add("X-Api-Key", server.AdminKey);
+        Assert.Equal(HttpStatusCode.OK, (await viaHeader.SendAsync(HttpMethod.Get, "/api/v1/jobs")).Status);
+        var emptyHeader = server.NewClient(null);
+        emptyHeader.DefaultRequestHeaders.Add("X-Api-Key", "");
+        await AssertProblem401(emptyHeader);
+    }
+
+    [Fact]
+    public async Task Every_endpoint_declares_a_policy_or_anonymous_access()
+    {
+        await using var server = await StartAsync();
+        var endpoints = server.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+        Assert.NotEmpty(endpoints);
+        var undeclared = endpoints
+            .Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is null
+                && !e.Metadata.GetOrderedMetadata<IAuthorizeData>().Any(a => Roles.IsRole(a.Policy)))
+            .Select(e => e.DisplayName ?? e.RoutePattern.RawText)
+            .ToList();
+        Assert.True(undeclared.Count == 0, "Endpoints without a role policy or AllowAnonymous: " + string.Join(", ", undeclared));
+    }
+
+    [Fact]
+    public async Task The_role_by_route_matrix_holds_for_every_mapped_endpoint()
+    {
+        await using var server = await StartAsync();
+        var job = await server.Client.CreateJobAsync(new { type = "noop" });
+        var keys = new Dictionary<string, HttpClient> { ["none"] = server.Anonymous };
+        foreach (var role in Roles.All) keys[role] = server.NewClient((await CreateKeyAsync(server, role)).Key);
+
+        var cases = 0;
+        foreach (var endpoint in server.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>())
+        {
+            var required = endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).LastOrDefault(Roles.IsRole);
+            var anonymous = endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null;
+            var pattern = endpoint.RoutePattern.RawText!;
+            if (pattern.Contains("{documentName}")) pattern = pattern.Replace("{documentName}", "v1");
+            if (pattern.Contains('{') && !pattern.Contains("{id}")) continue; // catch-alls of the docs UI
+            foreach (var method in endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"])
+            {
+                foreach (var (role, client) in keys)
+                {
+                    // A fresh target per request, so an earlier cancel or revoke does not change what this one sees.
+                    var id = pattern.StartsWith("/api/v1/keys") ? (await CreateKeyAsync(server, Roles.Viewer)).Id
+                        : pattern.StartsWith("/api/v1/jobs/{id}") && method != "GET" ? (await server.Client.CreateJobAsync(new { type = "noop" })).Id()
+                        : job.Id();
+                    var path = pattern.Replace("{id}", id.ToString());
+                    var body = method == "POST" ? BodyFor(pattern) : null;
+                    var (status, _, text) = await client.SendAsync(new HttpMethod(method), path, body);
+                    cases++;
+                    var rank = Roles.Rank(role);
+                    if (anonymous) Assert.True((int)status < 400, $"{method} {path} as {role}: {status} {text}");
+                    else if (role == "none") Assert.True(status == HttpStatusCode.Unauthorized, $"{method} {path} anonymous: {status}");
+                    else if (rank < Roles.Rank(required)) Assert.True(status == HttpStatusCode.Forbidden, $"{method} {path} as {role}: {status}");
+                    else Assert.True((int)status is >= 200 and < 300 || (status == HttpStatusCode.Conflict && path.EndsWith("/retry")),
+                        $"{method} {path} as {role}: {status} {text}");
+                }
+            }
+        }
+        Assert.True(cases > 60, $"only {cases} cases");
+    }
+
+    private static string? BodyFor(string pattern) => pattern switch
+    {
+        "/api/v1/jobs" or "/api/v1/jobs/" => """{"type":"noop"}""",
+        "/api/v1/jobs/batch" => """{"jobs":[{"type":"noop"}]}""",
+        "/api/v1/keys" or "/api/v1/keys/" => """{"name":"matrix","role":"viewer"}""",
+        _ => null,
+    };
+
+    [Fact]
+    public async Task The_raw_key_never_reaches_the_database_the_logs_or_a_later_response()
+    {
+        await using var server = await StartAsync();
+        var (id, key) = await CreateKeyAsync(server, Roles.Operator);
+        var client = server.NewClient(key);
+        var job = await client.CreateJobAsync(new { type = "noop" });
+        await client.SendAsync(HttpMethod.Post, $"/api/v1/jobs/{job.Id()}/cancel");
+        await server.NewClient(key[..^1] + "x").SendAsync(HttpMethod.Get, "/api/v1/jobs");
+
+        var later = new List<string>();
+        foreach (var path in new[] { "/api/v1/keys", "/api/v1/audit?limit=200", $"/api/v1/jobs/{job.Id()}", $"/api/v1/jobs/{job.Id()}/events", "/api/v1/jobs" })
+            later.Add((await server.Client.SendAsync(HttpMethod.Get, path)).Text);
+        Assert.Equal(HttpStatusCode.NoContent, (await server.Client.SendAsync(HttpMethod.Delete, $"/api/v1/keys/{id}")).Status);
+        Assert.All(later, text => Assert.DoesNotContain(key, text));
+        Assert.All(later, text => Assert.DoesNotContain(server.AdminKey, text));
+        Assert.DoesNotContain(key, server.Logs.All);
+        Assert.DoesNotContain(server.AdminKey, server.Logs.All);
+        Assert.DoesNotContain(key[(ApiKeyGenerator.Scheme.Length + ApiKeyGenerator.PrefixLength + 1)..], server.Logs.All);
+
+        if (provider == Provider.Sqlite)
+        {
+            foreach (var file in Directory.EnumerateFiles(server.DataDirectory, "conveyor.db*"))
+            {
+                var bytes = Encoding.ASCII.GetString(await ReadSharedAsync(file));
+                Assert.DoesNotContain(key, bytes);
+                Assert.DoesNotContain(server.AdminKey, bytes);
+            }
+        }
+        else
+        {
+            var dump = await server.Database.ScalarAsync<string>(
+                "SELECT string_agg(t::text, '\n') FROM (SELECT a::text AS t FROM api_keys a UNION ALL SELECT e::text FROM audit_events e UNION ALL SELECT j::text FROM job_events j) x");
+            Assert.DoesNotContain(key, dump);
+            Assert.DoesNotContain(server.AdminKey, dump);
+        }
+    }
+
+    private static async Task<byte[]> ReadSharedAsync(string path)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var copy = new MemoryStream();
+        await stream.CopyToAsync(copy);
+        return copy.ToArray();
+    }
+
+    private static async Task<JsonArray> AuditAsync(TestServer server, string query)
+    {
+        var (status, body, text) = await server.Client.SendAsync(HttpMethod.Get, "/api/v1/audit?" + query);
+        Assert.True(status == HttpStatusCode.OK, text);
+        return body!["items"]!.AsArray();
+    }
+
+    [Fact]
+    public async Task Each_audited_action_writes_one_event_with_actor_role_target_and_outcome_and_its_job_event_links_it()
+    {
+        await using var server = await StartAsync();
+        var (_, key) = await CreateKeyAsync(server, Roles.Operator);
+        var client = server.NewClient(key);
+        var actor = "key:" + ApiKeyGenerator.PrefixOf(key);
+
+        var job = await client.CreateJobAsync(new { type = "noop" });
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(HttpMethod.Post, $"/api/v1/jobs/{job.Id()}/cancel")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(HttpMethod.Post, $"/api/v1/jobs/{job.Id()}/cancel")).Status);
+        Assert.Equal(HttpStatusCode.Conflict, (await client.SendAsync(HttpMethod.Post, $"/api/v1/jobs/{job.Id()}/requeue")).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.SendAsync(HttpMethod.Post, "/api/v1/jobs/not-a-uuid/cancel")).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.SendAsync(HttpMethod.Post, "/api/v1/jobs", """{"type":""}""")).Status);
+
+        var events = await AuditAsync(server, $"actor={Uri.EscapeDataString(actor)}&limit=200");
+        var rows = events.Select(e => (Action: e!["action"]!.GetValue<string>(), Target: e["target"]?.GetValue<string>(),
+            Outcome: e["outcome"]!.GetValue<string>(), Role: e["role"]!.GetValue<string>(), Id: e["id"]!.GetValue<string>())).Reverse().ToList();
+        var id = job.Id().ToString();
+        Assert.Equal(
+            [("job.create", id, "applied"), ("job.cancel", id, "applied"), ("job.cancel", id, "no_op"), ("job.requeue", id, "rejected"),
+             ("job.cancel", "not-a-uuid", "rejected"), ("job.create", null, "rejected")],
+            rows.Select(r => (r.Action, r.Target, r.Outcome)));
+        Assert.All(rows, r => Assert.Equal(Roles.Operator, r.Role));
+
+        var (_, history, _) = await client.SendAsync(HttpMethod.Get, $"/api/v1/jobs/{job.Id()}/events");
+        Assert.Equal([rows[0].Id, rows[1].Id], history!["items"]!.AsArray().Select(e => e!["audit_id"]!.GetValue<string>()));
+        var key2 = await AuditAsync(server, "action=key.create&limit=1");
+        Assert.Equal("applied", key2[0]!["outcome"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Denied_requests_are_audited_as_aggregated_auth_denied_events()
+    {
+        await using var server = await StartAsync(new Dictionary<string, string> { ["Conveyor:Auth:DeniedFlushSeconds"] = "1" });
+        var (_, viewer) = await CreateKeyAsync(server, Roles.Viewer);
+        for (var i = 0; i < 12; i++) await server.NewClient(ApiKeyGenerator.NewKey()).SendAsync(HttpMethod.Get, "/api/v1/jobs");
+        Assert.Equal(HttpStatusCode.Forbidden, (await server.NewClient(viewer).SendAsync(HttpMethod.Post, "/api/v1/jobs", """{"type":"noop"}""")).Status);
+
+        var denied = await Eventually.WaitAsync(() => AuditAsync(server, "action=auth.denied&limit=200"),
+            items => items.Sum(e => e!["details"]!["count"]!.GetValue<long>()) >= 13, TimeSpan.FromSeconds(20), "auth.denied events");
+        Assert.True(denied.Count <= 4, $"{denied.Count} events for 13 denials");
+        Assert.All(denied, e => Assert.Equal("denied", e!["outcome"]!.GetValue<string>()));
+        Assert.Contains(denied, e => e!["actor"]!.GetValue<string>() == "key:" + ApiKeyGenerator.PrefixOf(viewer));
+    }
+
+    [Fact]
+    public async Task A_thousand_guesses_from_one_address_are_cut_off_early_while_a_good_key_elsewhere_works()
+    {
+        await using var server = await StartAsync(new Dictionary<string, string>
+        {
+            ["Conveyor:Auth:TrustedProxies:0"] = "127.0.0.1",
+            ["Conveyor:Auth:FailedAuthPerMinute"] = "20",
+        });
+        var attacker = server.NewClient(null, forwardedFor: "203.0.113.66");
+        var statuses = new List<HttpStatusCode>();
+        string? retryAfter = null;
+        for (var i = 0; i < 1000; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/jobs");
+            request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + ApiKeyGenerator.NewKey());
+            using var response = await attacker.SendAsync(request);
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests) retryAfter ??= response.Headers.RetryAfter?.ToString();
+        }
+        var firstLimited = statuses.IndexOf(HttpStatusCode.TooManyRequests);
+        Assert.InRange(firstLimited, 1, 25);
+        Assert.True(statuses.Skip(firstLimited).All(s => s == HttpStatusCode.TooManyRequests), "every guess after the cut-off is refused");
+        Assert.True(statuses.Count(s => s == HttpStatusCode.Unauthorized) <= 20);
+        Assert.NotNull(retryAfter);
+
+        var elsewhere = server.NewClient(server.AdminKey, forwardedFor: "198.51.100.7");
+        Assert.Equal(HttpStatusCode.OK, (await elsewhere.SendAsync(HttpMethod.Get, "/api/v1/jobs")).Status);
+    }
+
+    [Fact]
+    public async Task Requests_per_key_are_limited_with_429_and_retry_after()
+    {
+        await using var server = await StartAsync(new Dictionary<string, string> { ["Conveyor:Auth:RequestsPerKeyPerSecond"] = "5" });
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 40).Select(async _ =>
+        {
+            using var response = await server.Client.GetAsync("/api/v1/jobs");
+            return (response.StatusCode, response.Headers.RetryAfter);
+        }));
+        Assert.Contains(statuses, s => s.StatusCode == HttpStatusCode.OK);
+        var limited = Assert.Single(statuses.Where(s => s.StatusCode == HttpStatusCode.TooManyRequests).Take(1));
+        Assert.NotNull(limited.RetryAfter);
+    }
+
+    [Fact]
+    public async Task Every_response_carries_the_security_headers_and_no_server_banner()
+    {
+        await using var server = await StartAsync();
+        foreach (var (client, path) in new[] { (server.Anonymous, "/health/live"), (server.Anonymous, "/api/v1/jobs"), (server.Client, "/api/v1/jobs"),
+                     (server.Client, "/nowhere"), (server.Anonymous, "/openapi/v1.json") })
+        {
+            using var response = await client.GetAsync(path);
+            var csp = string.Join(";", response.Headers.GetValues("Content-Security-Policy"));
+            Assert.Contains("frame-ancestors 'none'", csp);
+            Assert.Contains("default-src 'self'", csp);
+            Assert.DoesNotContain("unsafe", csp);
+            Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+            Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
+            Assert.False(response.Headers.Contains("Server"), path);
+        }
+    }
+
+    [Fact]
+    public async Task An_unexpected_failure_is_a_500_problem_with_an_error_reference_and_the_detail_only_in_the_log()
+    {
+        await using var server = await StartAsync();
+        // A store that fails underneath the API: the driver's exception carries SQL and the table's name.
+        var job = await server.Client.CreateJobAsync(new { type = "noop" });
+        await server.Database.ExecuteAsync("DROP TABLE job_events");
+        var (status, body, text) = await server.Client.SendAsync(HttpMethod.Get, $"/api/v1/jobs/{job.Id()}/events");
+        Assert.Equal(HttpStatusCode.InternalServerError, status);
+        LeakAssert.Clean(text);
+        var reference = body!["error_reference"]!.GetValue<string>();
+        Assert.Equal(body["trace_id"]!.GetValue<string>(), reference);
+        Assert.Contains(server.Logs.Lines, line => line.Contains("job_events") && line.Contains("Exception"));
+    }
+
+    [Fact]
+    public async Task The_cookie_scheme_is_httponly_strict_sliding_and_secure_under_https_and_antiforgery_is_registered()
+    {
+        await using var server = await StartAsync();
+        var cookie = server.Services.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(ConveyorAuth.CookieScheme);
+        Assert.True(cookie.Cookie.HttpOnly);
+        Assert.Equal(SameSiteMode.Strict, cookie.Cookie.SameSite);
+        Assert.Equal(CookieSecurePolicy.SameAsRequest, cookie.Cookie.SecurePolicy);
+        Assert.True(cookie.SlidingExpiration);
+        Assert.NotNull(server.Services.GetService<IAntiforgery>());
+    }
+}
