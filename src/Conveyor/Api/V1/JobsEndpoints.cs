@@ -204,7 +204,8 @@ public static class JobsEndpoints
             links));
     }
 
-    private static async Task<IResult> GetAsync(string id, IJobStore store, CancellationToken ct)
+    /// <summary>GET /api/v1/jobs/{id}; public so that bench/Conveyor.AuthBench can map the very same handler without auth.</summary>
+    public static async Task<IResult> GetAsync(string id, IJobStore store, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var jobId)) return InvalidId();
         var job = await store.GetAsync(jobId, ct);
