@@ -16,8 +16,9 @@ public static class Policies
         foreach (var role in Roles.All)
         {
             var rank = Roles.Rank(role);
+            // No AddAuthenticationSchemes: the default scheme already authenticated the request, and naming it
+            // here would make the policy evaluator authenticate a second time on every request.
             options.AddPolicy(role, policy => policy
-                .AddAuthenticationSchemes(ConveyorAuth.Scheme)
                 .RequireAuthenticatedUser()
                 .RequireAssertion(c => RankOf(c.User) >= rank));
         }
