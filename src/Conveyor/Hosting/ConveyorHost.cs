@@ -1,6 +1,7 @@
 using Conveyor.Api;
 using Conveyor.Api.Json;
 using Conveyor.Api.V1;
+using Conveyor.Api.V1.Ingestion;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -53,6 +54,8 @@ public static class ConveyorHost
         app.UseStatusCodePages();
 
         app.MapJobsV1();
+        app.MapIngestionV1();
+        app.MapDataV1();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/docs", o => o.WithTitle("Conveyor API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync });

@@ -28,6 +28,7 @@ public static class StoreFactory
                 sp.GetRequiredService<ILogger<PostgresJobStore>>()));
             services.AddSingleton<IJobStore>(sp => sp.GetRequiredService<PostgresJobStore>());
             services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<PostgresJobStore>());
+            services.AddSingleton<IRecordStore>(sp => sp.GetRequiredService<PostgresJobStore>());
         }
         else
         {
@@ -35,6 +36,7 @@ public static class StoreFactory
                 connectionString, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SqliteJobStore>>()));
             services.AddSingleton<IJobStore>(sp => sp.GetRequiredService<SqliteJobStore>());
             services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<SqliteJobStore>());
+            services.AddSingleton<IRecordStore>(sp => sp.GetRequiredService<SqliteJobStore>());
         }
         return services;
     }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Conveyor.Api.Json;
 using Conveyor.Core;
+using Conveyor.Ingestion.Sources;
 using Conveyor.Storage;
 using Conveyor.Workers;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -108,7 +109,7 @@ public static class JobsEndpoints
 
     internal static string Actor(HttpContext context) => context.User.Identity?.Name ?? "anonymous";
 
-    private static async Task<IResult> CreateAsync(HttpContext context, IJobStore store, JobHandlerRegistry handlers, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(HttpContext context, IJobStore store, JobHandlerRegistry handlers, UrlFetcher urls, CancellationToken ct)
     {
         var key = context.Request.Headers["Idempotency-Key"].ToString();
         if (key.Length > MaxIdempotencyKeyLength || key.Any(c => c < 0x21 || c > 0x7e))
@@ -118,6 +119,7 @@ public static class JobsEndpoints
         if (body.Problem is not null) return body.Problem;
         var request = body.Value!;
         var errors = JobCreateRequestValidator.Validate(request, handlers.IsKnown);
+        CheckSource(request, urls, errors, "source_uri");
         if (errors.Count > 0) return Problems.Validation(errors);
 
         var newJob = ToNewJob(request, Actor(context)) with
@@ -134,7 +136,7 @@ public static class JobsEndpoints
             : TypedResults.Ok(resource);
     }
 
-    private static async Task<IResult> CreateBatchAsync(HttpContext context, IJobStore store, JobHandlerRegistry handlers, CancellationToken ct)
+    private static async Task<IResult> CreateBatchAsync(HttpContext context, IJobStore store, JobHandlerRegistry handlers, UrlFetcher urls, CancellationToken ct)
     {
         var body = await JsonBody.ReadAsync<BatchCreateRequest>(context.Request, required: true, ct);
         if (body.Problem is not null) return body.Problem;
@@ -152,6 +154,7 @@ public static class JobsEndpoints
             }
             foreach (var (field, messages) in JobCreateRequestValidator.Validate(jobs[i], handlers.IsKnown))
                 errors[$"jobs[{i}].{field}"] = messages;
+            CheckSource(jobs[i], urls, errors, $"jobs[{i}].source_uri");
         }
         if (errors.Count > 0) return Problems.Validation(errors);
 
@@ -300,6 +303,16 @@ public static class JobsEndpoints
 
     private static string Hash(JobCreateRequest request) =>
         Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request, ConveyorJson.Options)));
+
+    /// <summary>
+    /// An http(s) source_uri is fetched by the worker, so it is checked now against Conveyor:Sources (allowed hosts,
+    /// private addresses): a refused source is a 400 at create time that says why, not a failed job later.
+    /// </summary>
+    private static void CheckSource(JobCreateRequest request, UrlFetcher urls, Dictionary<string, string[]> errors, string field)
+    {
+        if (request.SourceUri is { } uri && UrlFetcher.IsHttp(uri) && urls.Refusal(uri) is { } refusal && !errors.ContainsKey(field))
+            errors[field] = [refusal];
+    }
 
     private static ValidationProblem InvalidId() => Problems.Validation("id", "The job id must be a UUID.");
 }
