@@ -24,7 +24,9 @@ public static class ContentSniffer
             return result with { Gzip = true };
         }
         if (Refused(head) is { } reason) return SniffResult.Refuse(reason);
-        if (Audio(head) is { } audio) return new SniffResult(ContentKind.Audio, false, null, audio);
+        // A byte order mark says text; FF FE would otherwise pass for an MPEG frame sync.
+        TextDecoding.Detect(head, out var bom);
+        if (bom == 0 && Audio(head) is { } audio) return new SniffResult(ContentKind.Audio, false, null, audio);
 
         var text = TextDecoding.Decode(head, complete, out var encoding);
         if (text is null) return SniffResult.Refuse("The file is binary data of a type Conveyor does not take.");

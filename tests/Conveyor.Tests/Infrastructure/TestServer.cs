@@ -21,6 +21,7 @@ public sealed class TestServer : IAsyncDisposable
     }
 
     public HttpClient Client { get; }
+    public string DataDirectory => _dataDirectory;
     public TestDatabase Database { get; }
     public IServiceProvider Services => _app.Services;
 
