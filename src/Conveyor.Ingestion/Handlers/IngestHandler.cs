@@ -22,7 +22,7 @@ namespace Conveyor.Ingestion.Handlers;
 /// are there once, and a failed or cancelled job's are gone.
 /// </para>
 /// </summary>
-public sealed class IngestHandler(string type, IRecordStore records, StorageRoot root, UrlFetcher fetcher,
+public sealed class IngestHandler(string type, IRecordStore records, IJobStore jobs, StorageRoot root, UrlFetcher fetcher,
     IOptions<IngestionOptions> options, TimeProvider time) : IJobHandler
 {
     public const string DefaultDataset = "default";
@@ -35,7 +35,7 @@ public sealed class IngestHandler(string type, IRecordStore records, StorageRoot
         var settings = options.Value;
         string path;
         string? fetched = null;
-        if (await records.GetFileAsync(job.Id, ct) is { } file)
+        if (await FindFileAsync(job, ct) is { } file)
         {
             path = root.Resolve(file.Path);
         }
@@ -57,6 +57,18 @@ public sealed class IngestHandler(string type, IRecordStore records, StorageRoot
         {
             if (fetched is not null) File.Delete(fetched);
         }
+    }
+
+    /// <summary>The job's stored file, or (for a job made by retry-as-new) the file of the job it retries.</summary>
+    private async Task<StoredFile?> FindFileAsync(Job job, CancellationToken ct)
+    {
+        Job? current = job;
+        for (var depth = 0; current is not null && depth < 16; depth++)
+        {
+            if (await records.GetFileAsync(current.Id, ct) is { } file) return file;
+            current = current.RetryOf is { } original ? await jobs.GetAsync(original, ct) : null;
+        }
+        return null;
     }
 
     private async Task LoadAsync(JobContext context, string path, IngestionOptions settings, CancellationToken ct)

@@ -19,6 +19,7 @@ public abstract class IngestionServerFixture(Provider provider) : IAsyncLifetime
         ["Conveyor:Uploads:MaxFiles"] = MaxFiles.ToString(),
         ["Conveyor:Uploads:MaxRequestBytes"] = (4 * MaxFileBytes).ToString(),
         ["Conveyor:Sources:AllowedHosts:0"] = "data.example.org",
+        ["Conveyor:Sources:AllowedHosts:1"] = "10.0.0.1",
     });
 
     public async Task DisposeAsync() => await Server.DisposeAsync();

@@ -310,8 +310,12 @@ public static class JobsEndpoints
     /// </summary>
     private static void CheckSource(JobCreateRequest request, UrlFetcher urls, Dictionary<string, string[]> errors, string field)
     {
-        if (request.SourceUri is { } uri && UrlFetcher.IsHttp(uri) && urls.Refusal(uri) is { } refusal && !errors.ContainsKey(field))
+        if (errors.ContainsKey(field)) return;
+        var loads = request.Type is "csv" or "json" or "ndjson";
+        if (request.SourceUri is { } uri && (loads || UrlFetcher.IsHttp(uri)) && urls.Refusal(uri) is { } refusal)
             errors[field] = [refusal];
+        else if (loads && request.SourceUri is null)
+            errors[field] = [$"A {request.Type} job created here loads from an http(s) source_uri; upload files with POST /api/v1/upload."];
     }
 
     private static ValidationProblem InvalidId() => Problems.Validation("id", "The job id must be a UUID.");

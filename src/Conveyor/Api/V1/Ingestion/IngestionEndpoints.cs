@@ -23,6 +23,8 @@ public static class IngestionEndpoints
 
     public static RouteGroupBuilder MapIngestionV1(this IEndpointRouteBuilder routes)
     {
+        // No Accepts() metadata: routing would answer a wrong media type itself, with the JSON endpoints' 415 text;
+        // these handlers say which media types they take.
         var group = routes.MapGroup("/api/v1").WithTags("Ingestion");
 
         group.MapPost("/upload", UploadAsync)
@@ -33,7 +35,6 @@ public static class IngestionEndpoints
                 "a transcription handler is installed). 413 past Conveyor:Uploads:MaxFileBytes, MaxFiles or MaxRequestBytes; 415 for " +
                 "executables, archives other than gzip and anything else. A failed upload leaves no file and no job.")
             .DisableAntiforgery()
-            .Accepts<IFormFile>("multipart/form-data")
             .Produces<BatchCreateResource>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -44,7 +45,6 @@ public static class IngestionEndpoints
             .WithSummary("Post records as a JSON array or NDJSON; one queued job")
             .WithDescription("Content-Type application/json (an array of objects) or application/x-ndjson (one object per line). " +
                 "Query: dataset, priority. The body streams to storage and a json or ndjson job is queued (201).")
-            .Accepts<JsonElement>("application/json", "application/x-ndjson")
             .Produces<JobResource>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
