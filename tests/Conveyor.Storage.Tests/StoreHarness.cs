@@ -105,6 +105,17 @@ public abstract class StoreHarness : IAsyncDisposable
 
     public async Task<long> CountEventsAsync(CancellationToken ct) => await ScalarAsync("SELECT count(*) FROM job_events", ct);
 
+    /// <summary>Rows in <c>records</c> for the job, and how many distinct row numbers they have.</summary>
+    public async Task<(long Rows, long Distinct)> CountRecordsAsync(Guid id, CancellationToken ct)
+    {
+        await using var connection = await OpenConnectionAsync(ct);
+        await using var command = Command(connection, "SELECT count(*), count(DISTINCT row_number) FROM records WHERE job_id = @id",
+            ("@id", IdValue(id)));
+        await using var r = await command.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        return (Convert.ToInt64(r.GetValue(0)), Convert.ToInt64(r.GetValue(1)));
+    }
+
     /// <summary>The ids of jobs whose <c>retry_of</c> is <paramref name="id"/>.</summary>
     public async Task<IReadOnlyList<Guid>> RetriesOfAsync(Guid id, CancellationToken ct)
     {

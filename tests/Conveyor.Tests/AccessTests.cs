@@ -88,7 +88,9 @@ public abstract class AccessContract(Provider provider)
     public async Task The_role_by_route_matrix_holds_for_every_mapped_endpoint()
     {
         await using var server = await StartAsync();
-        var job = await server.Client.CreateJobAsync(new { type = "noop" });
+        // The shared target of read routes is an ingested job, so its detection and records exist.
+        var (ingested, job, ingestText) = await server.Client.SendAsync(HttpMethod.Post, "/api/v1/ingest/json", """[{"a":1}]""");
+        Assert.True(ingested == HttpStatusCode.Created, ingestText);
         var keys = new Dictionary<string, HttpClient> { ["none"] = server.Anonymous };
         foreach (var role in Roles.All) keys[role] = server.NewClient((await CreateKeyAsync(server, role)).Key);
 
@@ -107,10 +109,12 @@ public abstract class AccessContract(Provider provider)
                     // A fresh target per request, so an earlier cancel or revoke does not change what this one sees.
                     var id = pattern.StartsWith("/api/v1/keys") ? (await CreateKeyAsync(server, Roles.Viewer)).Id
                         : pattern.StartsWith("/api/v1/jobs/{id}") && method != "GET" ? (await server.Client.CreateJobAsync(new { type = "noop" })).Id()
-                        : job.Id();
+                        : job!.Id();
                     var path = pattern.Replace("{id}", id.ToString());
                     var body = method == "POST" ? BodyFor(pattern) : null;
-                    var (status, _, text) = await client.SendAsync(new HttpMethod(method), path, body);
+                    var (status, _, text) = pattern == "/api/v1/upload"
+                        ? await UploadAsync(client, path)
+                        : await client.SendAsync(new HttpMethod(method), path, body);
                     cases++;
                     var rank = Roles.Rank(role);
                     if (anonymous) Assert.True((int)status < 400, $"{method} {path} as {role}: {status} {text}");
@@ -124,11 +128,23 @@ public abstract class AccessContract(Provider provider)
         Assert.True(cases > 60, $"only {cases} cases");
     }
 
+    /// <summary>A one-file multipart upload, the only body the upload route takes.</summary>
+    private static async Task<(HttpStatusCode Status, System.Text.Json.Nodes.JsonNode? Body, string Text)> UploadAsync(HttpClient client, string path)
+    {
+        using var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes("a,b\n1,2\n"));
+        file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/csv");
+        form.Add(file, "file", "matrix.csv");
+        using var response = await client.PostAsync(path, form);
+        return (response.StatusCode, null, await response.Content.ReadAsStringAsync());
+    }
+
     private static string? BodyFor(string pattern) => pattern switch
     {
         "/api/v1/jobs" or "/api/v1/jobs/" => """{"type":"noop"}""",
         "/api/v1/jobs/batch" => """{"jobs":[{"type":"noop"}]}""",
         "/api/v1/keys" or "/api/v1/keys/" => """{"name":"matrix","role":"viewer"}""",
+        "/api/v1/ingest/json" => """[{"a":1}]""",
         _ => null,
     };
 

@@ -89,7 +89,10 @@ public sealed partial class HostTests(SqliteServerFixture fixture) : IClassFixtu
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT count(*) FROM schema_migrations";
-        Assert.Equal((long)Conveyor.Storage.Migration.Load("Conveyor.Storage.Sqlite.Migrations.").Count, await command.ExecuteScalarAsync());
+        // One row per embedded migration, however often migrate runs.
+        var embedded = Conveyor.Storage.Migration.Load("Conveyor.Storage.Sqlite.Migrations.").Count;
+        Assert.True(embedded >= 2);
+        Assert.Equal((long)embedded, await command.ExecuteScalarAsync());
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace Conveyor.Storage.Postgres;
 /// the rows under their locks, let <see cref="StatusMachine"/> decide, and write every change with its event in
 /// one statement; claims are one statement with <c>FOR UPDATE SKIP LOCKED</c>; wake-ups travel by LISTEN/NOTIFY.
 /// </summary>
-public sealed class PostgresJobStore : IJobStore, IApiKeyStore, IAuditStore, IAsyncDisposable, IDisposable
+public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditStore, IRecordStore, IAsyncDisposable, IDisposable
 {
     /// <summary>The NOTIFY channel that tells workers on every node that work is due.</summary>
     public const string Channel = "conveyor_jobs";
@@ -217,6 +217,9 @@ public sealed class PostgresJobStore : IJobStore, IApiKeyStore, IAuditStore, IAs
             FROM change c
             WHERE jobs.id = c.job_id AND jobs.id = ANY(@id)
             RETURNING {JobColumns.All}
+        ), purged AS (
+            -- A failed or cancelled job leaves no rows in its dataset.
+            DELETE FROM records WHERE job_id = ANY(ARRAY(SELECT id FROM changed WHERE status IN ('failed', 'cancelled')))
         ), logged AS (
             INSERT INTO job_events (job_id, type, from_status, to_status, at, actor, audit_id, data)
             SELECT c.job_id, c.event_type, c.from_status, c.new_status, c.new_updated_at, @actor, @audit_id::uuid, c.event_data

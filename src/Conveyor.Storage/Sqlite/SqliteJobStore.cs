@@ -10,7 +10,7 @@ namespace Conveyor.Storage.Sqlite;
 /// writer at a time anyway) and every write transaction starts with <c>BEGIN IMMEDIATE</c>, so a second
 /// process on the same file waits on the busy timeout instead of failing half-way.
 /// </summary>
-public sealed class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStore, IDisposable
+public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStore, IRecordStore, IDisposable
 {
     private const string Prefix = "Conveyor.Storage.Sqlite.Migrations.";
 
@@ -760,6 +760,7 @@ public sealed class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStore, IDisp
             p["@error_ref"].Value = (object?)a.ErrorRef ?? DBNull.Value;
             p["@updated_at"].Value = a.UpdatedAt.ToUnixTimeMicroseconds();
             await update.ExecuteNonQueryAsync(ct);
+            if (a.Status is JobStatus.Failed or JobStatus.Cancelled) await PurgeRecordsAsync(connection, tx, a.Id, ct);
             await AppendEventAsync(insertEvent, a.Id, change.EventType, change.Before.Status.ToName(), a.Status.ToName(),
                 a.UpdatedAt, actor, change.EventData, auditId, ct);
         }

@@ -6,6 +6,7 @@ public static class AuditActions
     public const string JobCreate = "job.create";
     public const string JobCreateBatch = "job.create_batch";
     public const string JobUpload = "job.upload";
+    public const string JobIngest = "job.ingest";
     public const string JobCancel = "job.cancel";
     public const string JobRequeue = "job.requeue";
     public const string JobRetryAsNew = "job.retry_as_new";

@@ -3,6 +3,7 @@ using Conveyor.Api.Json;
 using Conveyor.Api.V1;
 using Conveyor.Audit;
 using Conveyor.Auth;
+using Conveyor.Api.V1.Ingestion;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -64,6 +65,8 @@ public static class ConveyorHost
         app.UseConveyorAuth(options);
 
         app.MapJobsV1();
+        app.MapIngestionV1();
+        app.MapDataV1();
         app.MapKeysV1();
         app.MapAuditV1();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();

@@ -1,3 +1,7 @@
+using Conveyor.Ingestion;
+using Conveyor.Ingestion.Handlers;
+using Conveyor.Ingestion.Sources;
+using Conveyor.Storage;
 using Conveyor.Workers;
 using Conveyor.Workers.Handlers;
 using Microsoft.Extensions.Options;
@@ -18,6 +22,11 @@ public static class ConveyorServices
         services.AddSingleton<IValidateOptions<ConveyorOptions>>(new OptionsValidator<ConveyorOptions>(o => o.Validate()));
         services.AddOptions<WorkerOptions>().Bind(configuration.GetSection(WorkerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<WorkerOptions>>(new OptionsValidator<WorkerOptions>(o => o.Validate()));
+        services.AddOptions<IngestionOptions>().Bind(configuration.GetSection(IngestionOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<IngestionOptions>>(new OptionsValidator<IngestionOptions>(o => o.Validate()));
+        services.AddOptions<UploadOptions>().Bind(configuration.GetSection(UploadOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<UploadOptions>>(new OptionsValidator<UploadOptions>(o => o.Validate()));
+        services.AddOptions<SourceOptions>().Bind(configuration.GetSection(SourceOptions.Section));
         return options;
     }
 
@@ -29,6 +38,10 @@ public static class ConveyorServices
         services.AddSingleton<IJobHandler, NoopHandler>();
         services.AddSingleton<IJobHandler, SleepHandler>();
         services.AddSingleton<IJobHandler, FailHandler>();
+        services.AddSingleton(new StorageRoot(options.DataDirectory));
+        services.AddSingleton<UrlFetcher>();
+        foreach (var type in new[] { "csv", "json", "ndjson" })
+            services.AddSingleton<IJobHandler>(sp => ActivatorUtilities.CreateInstance<IngestHandler>(sp, type));
         services.AddSingleton<JobHandlerRegistry>();
         // Registered first so migrations run before the workers' first claim.
         services.AddHostedService(sp => ActivatorUtilities.CreateInstance<StartupTasks>(sp, createBootstrapKey));

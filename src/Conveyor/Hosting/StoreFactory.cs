@@ -29,6 +29,7 @@ public static class StoreFactory
             services.AddSingleton<IJobStore>(sp => sp.GetRequiredService<PostgresJobStore>());
             services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<PostgresJobStore>());
             services.AddSingleton<IAuditStore>(sp => sp.GetRequiredService<PostgresJobStore>());
+            services.AddSingleton<IRecordStore>(sp => sp.GetRequiredService<PostgresJobStore>());
         }
         else
         {
@@ -37,6 +38,7 @@ public static class StoreFactory
             services.AddSingleton<IJobStore>(sp => sp.GetRequiredService<SqliteJobStore>());
             services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<SqliteJobStore>());
             services.AddSingleton<IAuditStore>(sp => sp.GetRequiredService<SqliteJobStore>());
+            services.AddSingleton<IRecordStore>(sp => sp.GetRequiredService<SqliteJobStore>());
         }
         return services;
     }

@@ -4,6 +4,7 @@ using Conveyor.Api.Json;
 using Conveyor.Audit;
 using Conveyor.Auth;
 using Conveyor.Core;
+using Conveyor.Ingestion.Sources;
 using Conveyor.Storage;
 using Conveyor.Workers;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -125,7 +126,7 @@ public static class JobsEndpoints
 
     internal static string Actor(HttpContext context) => RequestAudit.Actor(context);
 
-    private static async Task<IResult> CreateAsync(HttpContext context, IJobStore store, JobHandlerRegistry handlers, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(HttpContext context, IJobStore store, JobHandlerRegistry handlers, UrlFetcher urls, CancellationToken ct)
     {
         var key = context.Request.Headers["Idempotency-Key"].ToString();
         if (key.Length > MaxIdempotencyKeyLength || key.Any(c => c < 0x21 || c > 0x7e))
@@ -135,6 +136,7 @@ public static class JobsEndpoints
         if (body.Problem is not null) return body.Problem;
         var request = body.Value!;
         var errors = JobCreateRequestValidator.Validate(request, handlers.IsKnown);
+        CheckSource(request, urls, errors, "source_uri");
         if (errors.Count > 0) return Problems.Validation(errors);
 
         var newJob = ToNewJob(request, Actor(context)) with
@@ -151,7 +153,7 @@ public static class JobsEndpoints
             : TypedResults.Ok(resource);
     }
 
-    private static async Task<IResult> CreateBatchAsync(HttpContext context, IJobStore store, JobHandlerRegistry handlers, CancellationToken ct)
+    private static async Task<IResult> CreateBatchAsync(HttpContext context, IJobStore store, JobHandlerRegistry handlers, UrlFetcher urls, CancellationToken ct)
     {
         var body = await JsonBody.ReadAsync<BatchCreateRequest>(context.Request, required: true, ct);
         if (body.Problem is not null) return body.Problem;
@@ -169,6 +171,7 @@ public static class JobsEndpoints
             }
             foreach (var (field, messages) in JobCreateRequestValidator.Validate(jobs[i], handlers.IsKnown))
                 errors[$"jobs[{i}].{field}"] = messages;
+            CheckSource(jobs[i], urls, errors, $"jobs[{i}].source_uri");
         }
         if (errors.Count > 0) return Problems.Validation(errors);
 
@@ -321,6 +324,20 @@ public static class JobsEndpoints
 
     private static string Hash(JobCreateRequest request) =>
         Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request, ConveyorJson.Options)));
+
+    /// <summary>
+    /// An http(s) source_uri is fetched by the worker, so it is checked now against Conveyor:Sources (allowed hosts,
+    /// private addresses): a refused source is a 400 at create time that says why, not a failed job later.
+    /// </summary>
+    private static void CheckSource(JobCreateRequest request, UrlFetcher urls, Dictionary<string, string[]> errors, string field)
+    {
+        if (errors.ContainsKey(field)) return;
+        var loads = request.Type is "csv" or "json" or "ndjson";
+        if (request.SourceUri is { } uri && (loads || UrlFetcher.IsHttp(uri)) && urls.Refusal(uri) is { } refusal)
+            errors[field] = [refusal];
+        else if (loads && request.SourceUri is null)
+            errors[field] = [$"A {request.Type} job created here loads from an http(s) source_uri; upload files with POST /api/v1/upload."];
+    }
 
     private static ValidationProblem InvalidId() => Problems.Validation("id", "The job id must be a UUID.");
 }

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Ingestion benchmarks, each a ratio against a baseline measured in the same run:
+#   load     1,000,000-row 8-column CSV: upload -> succeeded, vs psql \copy (PostgreSQL) and sqlite3 .import (SQLite)
+#   rss      peak RSS of the serving process while loading a ~100 MB and a ~1 GiB CSV (PostgreSQL)
+#   upload   1 GiB upload to a stored, queued job vs a bare ASP.NET Core endpoint copying the body to a file
+# Usage: bench/ingest/run.sh [load|rss|upload]...   (default: all). Needs ~6 GiB free for rss/upload.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+LOG_NAME=bench-ingest
+. scripts/throwaway-postgres.sh
+command -v sqlite3 >/dev/null || apt_install sqlite3
+command -v curl >/dev/null || apt_install curl
+WORK=$(mktemp -d /work/bench-ingest.XXXXXX 2>/dev/null || mktemp -d)
+SERVER_PID=""
+cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; pg_stop; rm -rf "$WORK"; }
+trap cleanup EXIT
+pg_start
+dotnet build src/Conveyor -c Release -nologo -v quiet >/dev/null
+dotnet build bench/ingest/BareUpload -c Release -nologo -v quiet >/dev/null
+CONVEYOR=src/Conveyor/bin/Release/net10.0/conveyor.dll
+now() { date +%s.%N; }
+ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
+
+make_csv() { # rows path
+  awk -v n="$1" 'BEGIN { print "id,name,email,city,amount,active,created,note";
+    for (i = 1; i <= n; i++) printf "%d,name %d,user%d@example.org,city %d,%.2f,%s,2026-01-%02d,\"note, %d with a comma\"\n",
+      i, i, i, i % 977, i * 1.37, (i % 2 ? "true" : "false"), i % 28 + 1, i }' > "$2"
+}
+
+start_server() { # provider data-dir [connection]
+  local args=(--urls http://127.0.0.1:5599 --Conveyor:DataDirectory="$2" --Conveyor:Database:Provider="$1" --Conveyor:Workers:Count=2
+    --Conveyor:Uploads:MaxFileBytes=2147483648 --Conveyor:Uploads:MaxRequestBytes=4294967296 --Logging:LogLevel:Default=Warning)
+  [ -n "${3:-}" ] && args+=(--ConnectionStrings:Conveyor="$3")
+  dotnet "$CONVEYOR" serve "${args[@]}" >"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 100); do curl -sf http://127.0.0.1:5599/health/ready >/dev/null && return; sleep 0.2; done
+  cat "$WORK/server.log"; exit 1
+}
+stop_server() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; }
+
+# Uploads the file and waits for its job to succeed; prints seconds.
+upload_and_load() {
+  local t0 id status
+  t0=$(now)
+  id=$(curl -sf -F "dataset=bench" -F "file=@$1;filename=bench.csv" http://127.0.0.1:5599/api/v1/upload | python3 -c 'import json,sys; print(json.load(sys.stdin)["ids"][0])')
+  while :; do
+    # grep, not python: the poll must not take a core from the load it is timing.
+    status=$(curl -sf http://127.0.0.1:5599/api/v1/jobs/$id | grep -o '"status":"[a-z]*"' | cut -d'"' -f4)
+    case "$status" in succeeded*) break ;; failed*|cancelled*) echo "job $id: $status" >&2; exit 1 ;; esac
+    sleep 0.1
+  done
+  python3 -c "print(f'{$(now) - $t0:.2f}')"
+  log "job $id: $status" 
+}
+
+bench_load() {
+  make_csv 1000000 "$WORK/1m.csv"
+  log "1m.csv: $(du -h "$WORK/1m.csv" | cut -f1)"
+  # PostgreSQL
+  local db="bench_$$" conn
+  "$PG_BIN/psql" -q "$PG_URI" -c "CREATE DATABASE $db"
+  conn="${PG_CONNECTION/Database=postgres/Database=$db}"
+  local uri="${PG_URI%/*}/$db"
+  "$PG_BIN/psql" -q "$uri" -c "CREATE TABLE copy_baseline (id bigint, name text, email text, city text, amount numeric, active boolean, created date, note text)"
+  local t0 copy_s ours_pg
+  t0=$(now); "$PG_BIN/psql" -q "$uri" -c "\\copy copy_baseline FROM '$WORK/1m.csv' WITH (FORMAT csv, HEADER true)"; copy_s=$(python3 -c "print(f'{$(now) - $t0:.2f}')")
+  start_server postgres "$WORK/data-pg" "$conn"
+  ours_pg=$(upload_and_load "$WORK/1m.csv")
+  stop_server
+  log "PostgreSQL: psql \\copy ${copy_s}s, Conveyor upload->succeeded ${ours_pg}s, speed ratio $(ratio "$copy_s" "$ours_pg")x"
+  # SQLite
+  local ours_sq import_s
+  t0=$(now); sqlite3 "$WORK/import.db" -cmd "PRAGMA journal_mode=WAL" -cmd "PRAGMA synchronous=FULL" ".import --csv $WORK/1m.csv import_baseline" >/dev/null; import_s=$(python3 -c "print(f'{$(now) - $t0:.2f}')")
+  start_server sqlite "$WORK/data-sq"
+  ours_sq=$(upload_and_load "$WORK/1m.csv")
+  stop_server
+  log "SQLite: sqlite3 .import ${import_s}s, Conveyor upload->succeeded ${ours_sq}s, speed ratio $(ratio "$import_s" "$ours_sq")x"
+  echo "load postgres copy=${copy_s}s conveyor=${ours_pg}s ratio=$(ratio "$copy_s" "$ours_pg")"
+  echo "load sqlite import=${import_s}s conveyor=${ours_sq}s ratio=$(ratio "$import_s" "$ours_sq")"
+  rm -f "$WORK/1m.csv"; rm -rf "$WORK/data-pg" "$WORK/data-sq" "$WORK/import.db"*
+}
+
+peak_rss_mb() { awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status"; }
+
+bench_rss() {
+  local rows
+  for rows in 1000000 10000000; do
+    make_csv "$rows" "$WORK/rss.csv"
+    local db="rss_${rows}_$$" conn
+    "$PG_BIN/psql" -q "$PG_URI" -c "CREATE DATABASE $db"
+    conn="${PG_CONNECTION/Database=postgres/Database=$db}"
+    start_server postgres "$WORK/data-rss" "$conn"
+    local s; s=$(upload_and_load "$WORK/rss.csv")
+    echo "rss rows=$rows size=$(du -m "$WORK/rss.csv" | cut -f1)MB seconds=$s peak_rss=$(peak_rss_mb)MB"
+    stop_server
+    rm -rf "$WORK/rss.csv" "$WORK/data-rss"
+    "$PG_BIN/psql" -q "$PG_URI" -c "DROP DATABASE $db"
+  done
+}
+
+bench_upload() {
+  head -c 1073741824 /dev/urandom | base64 -w 100 | head -c 1073741824 > "$WORK/1g.txt"
+  awk 'BEGIN{print "a,b"} {print NR "," $0}' "$WORK/1g.txt" | head -c 1073741824 > "$WORK/1g.csv"; rm "$WORK/1g.txt"
+  dotnet bench/ingest/BareUpload/bin/Release/net10.0/BareUpload.dll "$WORK/bare" >"$WORK/bare.log" 2>&1 &
+  local bare_pid=$!
+  for _ in $(seq 100); do curl -sf http://127.0.0.1:5598/ >/dev/null 2>&1 && break; sleep 0.2; done
+  local t0 bare_s ours_s
+  t0=$(now); curl -sf -F "file=@$WORK/1g.csv;filename=1g.csv" http://127.0.0.1:5598/upload >/dev/null; bare_s=$(python3 -c "print(f'{$(now) - $t0:.2f}')")
+  kill $bare_pid; rm -rf "$WORK/bare"
+  start_server sqlite "$WORK/data-up"
+  t0=$(now); curl -sf -F "file=@$WORK/1g.csv;filename=1g.csv" http://127.0.0.1:5599/api/v1/upload >/dev/null; ours_s=$(python3 -c "print(f'{$(now) - $t0:.2f}')")
+  stop_server
+  echo "upload bare=${bare_s}s conveyor=${ours_s}s ratio=$(ratio "$bare_s" "$ours_s")"
+  rm -rf "$WORK/1g.csv" "$WORK/data-up"
+}
+
+for what in "${@:-load rss upload}"; do for w in $what; do "bench_$w"; done; done

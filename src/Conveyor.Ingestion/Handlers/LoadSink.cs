@@ -1,0 +1,42 @@
+using Conveyor.Ingestion.Readers;
+using Conveyor.Storage;
+using Conveyor.Workers;
+
+namespace Conveyor.Ingestion.Handlers;
+
+/// <summary>
+/// Numbers rows 1, 2, 3… into the load, keeps the first failures, and reports progress every N rows with
+/// <c>records_total</c> estimated from the share of the file read so far.
+/// </summary>
+internal sealed class LoadSink(IRecordLoad load, IProgressReporter progress, Func<double> fractionRead, int keptFailures, int reportEvery)
+    : IRowSink
+{
+    private readonly List<RecordFailure> _failures = [];
+    private long _nextReport = reportEvery;
+
+    public long Loaded { get; private set; }
+    public long Failed { get; private set; }
+    public IReadOnlyList<RecordFailure> Failures => _failures;
+
+    public async ValueTask RowAsync(string json, CancellationToken ct)
+    {
+        await load.AddAsync(++Loaded, json, ct);
+        if (Loaded + Failed >= _nextReport) Report();
+    }
+
+    public void Fail(long lineNumber, string reason)
+    {
+        Failed++;
+        if (_failures.Count < keptFailures) _failures.Add(new RecordFailure(lineNumber, reason));
+        if (Loaded + Failed >= _nextReport) Report();
+    }
+
+    private void Report()
+    {
+        _nextReport += reportEvery;
+        var seen = Loaded + Failed;
+        var fraction = fractionRead();
+        long? estimate = fraction > 0 ? Math.Max(seen, (long)(seen / Math.Min(fraction, 1))) : null;
+        progress.Report(Loaded, Failed, estimate);
+    }
+}

@@ -1,0 +1,79 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Conveyor.Ingestion;
+using Conveyor.Ingestion.Detection;
+
+namespace Conveyor.Api.V1.Ingestion;
+
+/// <summary>
+/// Streams one request body (or multipart section) to <c>uploads/{uuid}/{name}</c>: the head is sniffed before a
+/// byte is written, the size limit is enforced as the bytes arrive, and a failure removes the file's folder.
+/// </summary>
+public static class FileReceiver
+{
+    private const int CopyBuffer = 256 * 1024;
+
+    public static async Task<ReceivedFile> ReceiveAsync(Stream body, StorageRoot root, string safeName, long maxBytes,
+        Func<SniffResult, string?> refuse, CancellationToken ct)
+    {
+        var head = new byte[ContentSniffer.HeadBytes];
+        var headLength = await body.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct);
+        if (headLength > maxBytes) throw UploadRejectedException.TooLarge($"A file may be at most {maxBytes} bytes.");
+        var (sniff, detection) = ContentDetector.Detect(head.AsSpan(0, headLength), complete: headLength < head.Length);
+        if (sniff.Kind is ContentKind.Refused) throw UploadRejectedException.Unsupported(sniff.Reason ?? "This type of file is not accepted.");
+        if (refuse(sniff) is { } reason) throw UploadRejectedException.Unsupported(reason);
+
+        var id = Guid.CreateVersion7();
+        var relative = Path.Combine("uploads", id.ToString(), safeName);
+        var directory = Path.Combine(root.FullPath, "uploads", id.ToString());
+        Directory.CreateDirectory(directory);
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBuffer);
+        try
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            long size = headLength;
+            await using (var file = new FileStream(root.Resolve(relative), new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0, Options = FileOptions.Asynchronous,
+            }))
+            {
+                hash.AppendData(head, 0, headLength);
+                await file.WriteAsync(head.AsMemory(0, headLength), ct);
+                int read;
+                while ((read = await body.ReadAsync(buffer.AsMemory(0, CopyBuffer), ct)) > 0)
+                {
+                    size += read;
+                    if (size > maxBytes) throw UploadRejectedException.TooLarge($"A file may be at most {maxBytes} bytes.");
+                    hash.AppendData(buffer, 0, read);
+                    await file.WriteAsync(buffer.AsMemory(0, read), ct);
+                }
+                await file.FlushAsync(ct);
+            }
+            return new ReceivedFile(id, relative.Replace('\\', '/'), directory, size, Convert.ToHexStringLower(hash.GetHashAndReset()), sniff, detection);
+        }
+        catch
+        {
+            Remove(directory);
+            throw;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Removes a received file's folder; never throws (the caller is already failing).</summary>
+    public static void Remove(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

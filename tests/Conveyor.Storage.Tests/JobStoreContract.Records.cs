@@ -1,0 +1,116 @@
+using Conveyor.Core;
+
+namespace Conveyor.Storage.Tests;
+
+/// <summary>The record store: uploads created with their files, and loads fenced by the job's lease.</summary>
+public abstract partial class JobStoreContract
+{
+    private IRecordStore Records => (IRecordStore)Store;
+
+    private async Task<(Job Job, LoadFence Fence)> RunningLoadAsync(string dataset = "ds")
+    {
+        var job = await CreateAsync(ANewJob.OfType("csv").WithDataset(dataset));
+        var claimed = await ClaimOnlyAsync(job.Id);
+        return (claimed, new LoadFence(claimed.Id, Worker, claimed.Attempt, dataset));
+    }
+
+    private async Task LoadAsync(LoadFence fence, int rows, int from = 1)
+    {
+        await using var load = await Records.BeginLoadAsync(fence, Ct);
+        for (var i = from; i < from + rows; i++) await load.AddAsync(i, $$"""{"n":"{{i}}"}""", Ct);
+        await load.CompleteAsync([new RecordFailure(7, "bad")], Ct);
+    }
+
+    [Fact]
+    public async Task A_completed_load_holds_each_row_once_and_the_dataset_shows_it_only_after_success()
+    {
+        var (job, fence) = await RunningLoadAsync();
+        await LoadAsync(fence, 120_001);
+
+        Assert.Equal((120_001, 120_001), await Db.CountRecordsAsync(job.Id, Ct));
+        Assert.Empty(await Records.ListRecordsAsync(new RecordQuery { Dataset = "ds" }, Ct));
+        await CompleteAsync(job.Id, JobOperation.Succeed);
+        var page = await Records.ListRecordsAsync(new RecordQuery { Dataset = "ds", Limit = 2, After = (job.Id, 5) }, Ct);
+        Assert.Equal([6L, 7L], page.Select(r => r.RowNumber));
+        Assert.Equal("""{"n":"6"}""", page[0].Data.Replace(" ", ""));
+        Assert.Equal([new RecordFailure(7, "bad")], await Records.GetFailuresAsync(job.Id, 10, Ct));
+        Assert.Equal(120_001, Assert.Single(await Records.ListDatasetsAsync(Ct)).Records);
+    }
+
+    [Fact]
+    public async Task A_load_by_an_attempt_that_lost_the_job_is_refused_and_leaves_nothing()
+    {
+        var (job, fence) = await RunningLoadAsync();
+        await using (var load = await Records.BeginLoadAsync(fence, Ct))
+        {
+            for (var i = 1; i <= 60_000; i++) await load.AddAsync(i, "{}", Ct);
+            // The lease expires and another worker takes the job while this attempt is still loading.
+            Clock.Advance(Lease + TimeSpan.FromSeconds(1));
+            Assert.Equal(1, await Store.RescueExpiredAsync(10, Ct));
+            var again = await ClaimOnlyAsync(job.Id, OtherWorker);
+            Assert.Equal(fence.Attempt + 1, again.Attempt);
+            await Assert.ThrowsAsync<LoadFencedException>(() => load.CompleteAsync([], Ct));
+        }
+        // Whatever the lost attempt wrote before it was stopped, the next attempt's load replaces it.
+        var next = fence with { Owner = OtherWorker, Attempt = fence.Attempt + 1 };
+        await LoadAsync(next, 10);
+        Assert.Equal((10, 10), await Db.CountRecordsAsync(job.Id, Ct));
+        await Assert.ThrowsAsync<LoadFencedException>(() => Records.BeginLoadAsync(fence, Ct));
+    }
+
+    [Fact]
+    public async Task A_retried_load_replaces_the_rows_an_earlier_attempt_committed()
+    {
+        var (job, fence) = await RunningLoadAsync();
+        await LoadAsync(fence, 70_000);
+        // The worker dies after its load committed but before the job was marked succeeded.
+        Clock.Advance(Lease + TimeSpan.FromSeconds(1));
+        await Store.RescueExpiredAsync(10, Ct);
+        var again = await ClaimOnlyAsync(job.Id);
+        await LoadAsync(fence with { Attempt = again.Attempt }, 70_000);
+        Assert.Equal((70_000, 70_000), await Db.CountRecordsAsync(job.Id, Ct));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_job_that_ends_failed_or_cancelled_leaves_no_rows(bool cancel)
+    {
+        var (job, fence) = await RunningLoadAsync();
+        await LoadAsync(fence, 100);
+        if (cancel)
+        {
+            await Store.ApplyAsync(job.Id, JobOperation.Cancel, Audit(Operator), Ct);
+            await CompleteAsync(job.Id, JobOperation.AcknowledgeCancel);
+        }
+        else
+        {
+            await Store.CompleteAsync(Worker, [new Completion(job.Id, JobOperation.Fail, new TransitionInput { Error = "no" })], Ct);
+            Clock.Advance(TimeSpan.FromHours(2));
+            for (var attempt = 2; attempt <= job.MaxAttempts; attempt++)
+            {
+                await ClaimOnlyAsync(job.Id);
+                await Store.CompleteAsync(Worker, [new Completion(job.Id, JobOperation.Fail, new TransitionInput { Error = "no" })], Ct);
+                Clock.Advance(TimeSpan.FromHours(2));
+            }
+        }
+        Assert.Equal(cancel ? "cancelled" : "failed", (await Db.JobRowAsync(job.Id, Ct)).Status);
+        Assert.Equal((0, 0), await Db.CountRecordsAsync(job.Id, Ct));
+    }
+
+    [Fact]
+    public async Task Uploads_create_their_jobs_files_and_detection_results_together()
+    {
+        var job = ANewJob.OfType("csv").WithDataset("up").Build();
+        var file = new StoredFile(job.Id, $"uploads/{job.Id}/a.csv", "../a.csv", 12, "abc", "text/csv", Now);
+        var created = await Records.CreateWithFilesAsync([new NewUpload(job, file, "csv", """{"type":"csv"}""")], Audit(action: "job.upload"), Ct);
+
+        Assert.Equal("queued", (await Db.JobRowAsync(Assert.Single(created).Id, Ct)).Status);
+        var stored = await Records.GetFileAsync(job.Id, Ct);
+        Assert.Equal((file.Path, file.OriginalName, file.Size, file.Sha256), (stored!.Path, stored.OriginalName, stored.Size, stored.Sha256));
+        var detection = await Records.GetDetectionAsync(job.Id, Ct);
+        Assert.Equal("csv", detection!.ContentType);
+        Assert.Contains("\"csv\"", detection.Result);
+        Assert.Null(await Records.GetFileAsync(Guid.NewGuid(), Ct));
+    }
+}
