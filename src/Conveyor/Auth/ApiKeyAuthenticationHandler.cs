@@ -22,7 +22,7 @@ public sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSc
         if (presented is null) return AuthenticateResult.NoResult();
         var key = await validator.ValidateAsync(presented, Context.RequestAborted);
         if (key is null) return AuthenticateResult.Fail("The API key is not valid.");
-        return AuthenticateResult.Success(new AuthenticationTicket(ConveyorAuth.Principal(key, SchemeName), SchemeName));
+        return AuthenticateResult.Success(new AuthenticationTicket(validator.PrincipalFor(key, SchemeName), SchemeName));
     }
 
     /// <summary>The key the request carries, or null when it carries none (an empty value counts as malformed, not none).</summary>

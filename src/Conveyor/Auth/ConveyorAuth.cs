@@ -178,7 +178,8 @@ public static class ConveyorAuth
         if (endpoint?.Metadata.GetMetadata<IAllowAnonymous>() is not null) return RateLimitPartition.GetNoLimiter("anonymous");
         if (context.User.Identity?.IsAuthenticated == true)
         {
-            return RateLimitPartition.GetTokenBucketLimiter("key:" + context.User.Identity.Name, _ => new TokenBucketRateLimiterOptions
+            // Names are "key:…" or "jwt:…", apart from the "address:…" partitions below.
+            return RateLimitPartition.GetTokenBucketLimiter(context.User.Identity.Name ?? "key:unnamed", _ => new TokenBucketRateLimiterOptions
             {
                 TokenLimit = auth.RequestsPerKeyPerSecond * 2,
                 TokensPerPeriod = auth.RequestsPerKeyPerSecond,
