@@ -10,7 +10,6 @@ internal sealed class Execution(Job job) : IDisposable
     public Job Job { get; } = job;
     public CancellationTokenSource Cancellation { get; } = new();
     public ProgressReporter Progress { get; } = new(job.Id);
-    public Task Task { get; set; } = Task.CompletedTask;
 
     public StopReason StopReason => (StopReason)Volatile.Read(ref _stopReason);
 

@@ -26,6 +26,7 @@ public sealed class WorkerRuntime : IHostedService, IAsyncDisposable
     private readonly CancellationTokenSource _stopClaiming = new();
     private readonly CancellationTokenSource _stopLoops = new();
     private readonly ConcurrentDictionary<Guid, Job> _buffered = new();
+    private readonly ConcurrentDictionary<string, ILogger> _handlerLoggers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Guid, byte> _cancelledWhileBuffered = new();
     private readonly Channel<Job> _ready = Channel.CreateUnbounded<Job>();
     private readonly CancellationTokenSource _stopTaking = new();
@@ -247,7 +248,8 @@ public sealed class WorkerRuntime : IHostedService, IAsyncDisposable
             }
             else
             {
-                var context = new JobContext(job, execution.Progress, _loggerFactory.CreateLogger("Conveyor.Handlers." + job.Type));
+                var logger = _handlerLoggers.GetOrAdd(job.Type, type => _loggerFactory.CreateLogger("Conveyor.Handlers." + type));
+                var context = new JobContext(job, execution.Progress, logger);
                 await handler.HandleAsync(context, execution.Cancellation.Token);
                 completion = new Completion(job.Id, JobOperation.Succeed, TransitionInput.None);
             }

@@ -38,24 +38,6 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
         "status, attempt, max_attempts, scheduled_at, created_at, updated_at, retry_of, idempotency_key, request_hash, " +
         "created_by, synthetic";
 
-    /// <summary>One job, its <c>created</c> event and (when due) a NOTIFY; nothing when its idempotency key exists.</summary>
-    private const string InsertJob = $"""
-        WITH inserted AS (
-            INSERT INTO jobs ({InsertedColumns})
-            VALUES (@id, @type, @source_type, @source_uri, @file_name, @file_size, @mime_type, @mode, @priority, @metadata::jsonb,
-                @session_id, @dataset, 'queued', 0, @max_attempts, @scheduled_at, @now, @now, @retry_of,
-                @idempotency_key, @request_hash, @created_by, @synthetic)
-            ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-            RETURNING id, scheduled_at
-        ), created AS (
-            INSERT INTO job_events (job_id, type, from_status, to_status, at, actor, audit_id, data)
-            SELECT id, 'created', NULL, 'queued', @now, @created_by, @audit_id, @event_data::jsonb FROM inserted
-        ), wake AS (
-            SELECT pg_notify('{Channel}', '') FROM inserted WHERE scheduled_at <= @now
-        )
-        SELECT count(*) FROM inserted LEFT JOIN wake ON true
-        """;
-
     /// <summary>Many jobs from parallel arrays, their <c>created</c> events in input order, and one NOTIFY when any is due.</summary>
     private const string InsertJobs = $"""
         WITH input AS (
@@ -362,30 +344,8 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
                     conflict ? AuditOutcomes.Rejected : AuditOutcomes.NoOp));
                 return new CreateOutcome(found.Job, Created: false, IdempotencyConflict: conflict);
             }
-            var insert = new NpgsqlBatchCommand(InsertJob);
-            var p = insert.Parameters;
-            Add(p, "id", job.Id);
-            Add(p, "type", job.Type);
-            Add(p, "source_type", job.SourceType);
-            Add(p, "source_uri", job.SourceUri);
-            Add(p, "file_name", job.FileName);
-            Add(p, "file_size", job.FileSize);
-            Add(p, "mime_type", job.MimeType);
-            Add(p, "mode", job.Mode);
-            Add(p, "priority", job.Priority);
-            Add(p, "metadata", QueuedJob.MetadataJson(job));
-            Add(p, "session_id", job.SessionId);
-            Add(p, "dataset", job.Dataset);
-            Add(p, "max_attempts", job.MaxAttempts);
-            Add(p, "scheduled_at", QueuedJob.ScheduledAt(job, now));
-            Add(p, "now", now);
-            Add(p, "retry_of", job.RetryOf);
-            Add(p, "idempotency_key", job.IdempotencyKey);
-            Add(p, "request_hash", job.RequestHash);
-            Add(p, "created_by", job.CreatedBy);
-            Add(p, "synthetic", job.Synthetic);
-            Add(p, "event_data", QueuedJob.CreatedEventData(job));
-            Add(p, "audit_id", (Guid?)audit.Id);
+            // The same statement as a batch of one: the audit lock and the key lookup above already rule out a clash.
+            var insert = InsertJobsCommand([job], now, audit.Id);
             await tx.CommitAsync(ct, insert, AppendAuditCommand(head, audit, job.Id.ToString(), AuditOutcomes.Applied));
             outcome = new CreateOutcome(QueuedJob.From(job, now), Created: true);
         }

@@ -23,8 +23,7 @@ public static class ConveyorHost
     public static WebApplication BuildServer(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        builder.Configuration.AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true);
-        builder.Configuration.AddEnvironmentVariables().AddCommandLine(args);
+        AddConfiguration(builder.Configuration, args);
         if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls(DefaultUrls);
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
 
@@ -83,22 +82,30 @@ public static class ConveyorHost
     /// <summary>Workers only: no HTTP, no bootstrap key.</summary>
     public static IHost BuildWorker(string[] args)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        builder.Configuration.AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true);
-        builder.Configuration.AddEnvironmentVariables().AddCommandLine(args);
-        builder.Services.AddConveyorCore(builder.Configuration, createBootstrapKey: false);
+        var builder = CreateStoreHostBuilder(args);
         builder.Services.AddConveyorWorkers(builder.Configuration);
         return builder.Build();
     }
 
-    /// <summary>Just the store, for <c>conveyor migrate</c>.</summary>
-    public static IHost BuildMigrator(string[] args)
+    /// <summary>Just the store, for <c>conveyor migrate</c> and the commands that work straight on it.</summary>
+    public static IHost BuildMigrator(string[] args) => CreateStoreHostBuilder(args).Build();
+
+    private static HostApplicationBuilder CreateStoreHostBuilder(string[] args)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        builder.Configuration.AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true);
-        builder.Configuration.AddEnvironmentVariables().AddCommandLine(args);
+        AddConfiguration(builder.Configuration, args);
         builder.Services.AddConveyorCore(builder.Configuration, createBootstrapKey: false);
-        return builder.Build();
+        return builder;
+    }
+
+    /// <summary>
+    /// The content root is the binary's folder (its appsettings.json); the working directory's appsettings.json,
+    /// the environment and the flags come after it, so they win, in ASP.NET Core's usual order.
+    /// </summary>
+    private static void AddConfiguration(IConfigurationManager configuration, string[] args)
+    {
+        configuration.AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true);
+        configuration.AddEnvironmentVariables().AddCommandLine(args);
     }
 
     private static void PrintBanner(WebApplication app)
