@@ -69,8 +69,9 @@ public static class ContentDetector
         var data = header ? records.Skip(1).ToList() : records;
         var columns = names.Select((name, i) => new DetectedColumn(name,
             ValueTypes.InferColumn(data.Select(r => i < r.Count ? r[i] : "")))).ToList();
-        var writer = new CsvRowJson(names);
-        var samples = data.Take(SampleRows).Select(r => JsonDocument.Parse(writer.Build(r)).RootElement).ToList();
+        var writer = new CsvRowJson(names.Count);
+        var samples = data.Take(SampleRows)
+            .Select(r => JsonDocument.Parse(Storage.RecordColumns.ToObject(writer.Build(r), names)).RootElement).ToList();
         return result with
         {
             Delimiter = delimiter.ToString(),

@@ -18,7 +18,9 @@ internal sealed class LoadSink(IRecordLoad load, IProgressReporter progress, Fun
     public long Failed { get; private set; }
     public IReadOnlyList<RecordFailure> Failures => _failures;
 
-    public async ValueTask RowAsync(string json, CancellationToken ct)
+    public ValueTask ColumnsAsync(IReadOnlyList<string> columns, CancellationToken ct) => load.SetColumnsAsync(columns, ct);
+
+    public async ValueTask RowAsync(ReadOnlyMemory<char> json, CancellationToken ct)
     {
         await load.AddAsync(++Loaded, json, ct);
         if (Loaded + Failed >= _nextReport) Report();

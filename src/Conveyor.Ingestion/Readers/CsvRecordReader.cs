@@ -4,7 +4,10 @@ using Sylvan.Data.Csv;
 
 namespace Conveyor.Ingestion.Readers;
 
-/// <summary>Streams delimited text (Sylvan.Data.Csv) into JSON rows keyed by the header; memory stays flat.</summary>
+/// <summary>
+/// Streams delimited text (Sylvan.Data.Csv) into JSON array rows, after declaring the columns (the header's cells,
+/// or column_1… without one); memory stays flat.
+/// </summary>
 public static class CsvRecordReader
 {
     public static async Task ReadAsync(Stream input, char delimiter, char quote, bool hasHeader, IRowSink sink, CancellationToken ct)
@@ -33,7 +36,9 @@ public static class CsvRecordReader
                 if (row is null)
                 {
                     var first = Enumerable.Range(0, count).Select(i => csv.GetString(i)).ToList();
-                    row = new CsvRowJson(CsvRowJson.ColumnNames(hasHeader ? first : null, count));
+                    var names = CsvRowJson.ColumnNames(hasHeader ? first : null, count);
+                    await sink.ColumnsAsync(names, ct);
+                    row = new CsvRowJson(names.Count);
                     if (hasHeader) continue;
                 }
                 if (count != row.Count)
@@ -42,7 +47,7 @@ public static class CsvRecordReader
                     continue;
                 }
                 row.Begin();
-                for (var i = 0; i < count; i++) row.Field(i, csv.GetFieldSpan(i));
+                for (var i = 0; i < count; i++) row.Field(csv.GetFieldSpan(i));
                 await sink.RowAsync(row.End(), ct);
             }
         }

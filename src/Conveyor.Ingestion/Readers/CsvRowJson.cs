@@ -3,22 +3,16 @@ using System.Text.Json;
 namespace Conveyor.Ingestion.Readers;
 
 /// <summary>
-/// Turns CSV fields into a JSON object keyed by column name, values kept as the strings they were (detection
-/// reports the inferred types; the data is not converted, so "007" reads back as "007").
+/// Turns CSV fields into a JSON array of strings, in column order; the column names are stored once per job (see
+/// <see cref="Storage.RecordColumns"/>). Values stay the strings they were (detection reports the inferred types;
+/// the data is not converted, so "007" reads back as "007").
 /// </summary>
-public sealed class CsvRowJson
+public sealed class CsvRowJson(int count)
 {
-    private readonly string[] _keys;
     private char[] _buffer = new char[1024];
     private int _length;
 
-    public CsvRowJson(IReadOnlyList<string> names)
-    {
-        // Each key is escaped once, as '"name":', ready to copy in front of its value.
-        _keys = names.Select(n => JsonSerializer.Serialize(n) + ":").ToArray();
-    }
-
-    public int Count => _keys.Length;
+    public int Count { get; } = count;
 
     /// <summary>Header cells made usable as keys: blanks become <c>column_N</c>, repeats get <c>_2</c>, <c>_3</c>…</summary>
     public static List<string> ColumnNames(IReadOnlyList<string>? header, int fields)
@@ -39,25 +33,24 @@ public sealed class CsvRowJson
     public string Build(IReadOnlyList<string> fields)
     {
         Begin();
-        for (var i = 0; i < _keys.Length; i++) Field(i, i < fields.Count ? fields[i] : "");
-        return End();
+        for (var i = 0; i < Count; i++) Field(i < fields.Count ? fields[i] : "");
+        return End().ToString();
     }
 
     internal void Begin()
     {
         _length = 0;
-        Append('{');
+        Append('[');
     }
 
     /// <summary>
-    /// Appends <c>"key":"value"</c>. Hand-written rather than Utf8JsonWriter: the row is built as UTF-16 for the
+    /// Appends <c>"value"</c>. Hand-written rather than Utf8JsonWriter: the row is built as UTF-16 for the
     /// database driver anyway, and only quote, backslash and control characters need escaping (a UTF-8 round trip
     /// per row cost the loader most of its time).
     /// </summary>
-    internal void Field(int index, ReadOnlySpan<char> value)
+    internal void Field(ReadOnlySpan<char> value)
     {
         if (_length > 1) Append(',');
-        Append(_keys[index]);
         Append('"');
         var rest = value;
         while (true)
@@ -86,10 +79,11 @@ public sealed class CsvRowJson
         Append('"');
     }
 
-    internal string End()
+    /// <summary>The finished row: valid until the next <see cref="Begin"/>.</summary>
+    internal ReadOnlyMemory<char> End()
     {
-        Append('}');
-        return new string(_buffer, 0, _length);
+        Append(']');
+        return _buffer.AsMemory(0, _length);
     }
 
     private void Append(char c)

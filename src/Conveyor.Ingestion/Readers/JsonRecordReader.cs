@@ -53,7 +53,7 @@ public static class JsonRecordReader
             if (span.Length > 0 && span[^1] == '\r') span = span[..^1];
             if (span.Trim(" \t"u8).Length == 0) continue;
             var reason = ValidateObject(span);
-            if (reason is null) await sink.RowAsync(Encoding.UTF8.GetString(span), ct);
+            if (reason is null) await sink.RowAsync(Encoding.UTF8.GetString(span).AsMemory(), ct);
             else sink.Fail(line, reason);
         }
     }
@@ -79,7 +79,7 @@ public static class JsonRecordReader
                 {
                     var at = consumed + range.Start;
                     var span = buffer.AsSpan(at, range.Length);
-                    if (span[0] == '{') await sink.RowAsync(Encoding.UTF8.GetString(span), ct);
+                    if (span[0] == '{') await sink.RowAsync(Encoding.UTF8.GetString(span).AsMemory(), ct);
                     else sink.Fail(line + buffer.AsSpan(0, at).Count((byte)'\n'), "The element is not a JSON object.");
                 }
                 consumed += progress;

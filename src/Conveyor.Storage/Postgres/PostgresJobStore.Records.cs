@@ -19,6 +19,40 @@ public sealed partial class PostgresJobStore
 
     private const string CopyRecords = "COPY records (job_id, row_number, dataset, data) FROM STDIN (FORMAT BINARY)";
 
+    private const string DeleteRecords = "DELETE FROM records WHERE job_id = @id";
+
+    private const string UpsertColumns = """
+        INSERT INTO record_columns (job_id, columns) VALUES (@id, @columns::jsonb)
+        ON CONFLICT (job_id) DO UPDATE SET columns = excluded.columns
+        """;
+
+    /// <summary>Summarizes the block ranges loads have filled since the last call (see migration 0004).</summary>
+    private const string SummarizeRecords = "SELECT brin_summarize_new_values('records_job_row_brin')";
+
+    /// <summary>
+    /// One page of a job's rows. Rows are numbered 1..n without gaps, so the page is the number range after the
+    /// cursor, which the BRIN index finds without reading the rest of the job.
+    /// </summary>
+    private const string SelectRowRange = """
+        SELECT row_number, dataset, data::text FROM records
+        WHERE job_id = @job_id AND row_number > @after AND row_number <= @after + @limit
+        ORDER BY row_number
+        """;
+
+    /// <summary>The general form, for rows that are not numbered densely (none today): correct, but reads the rest of the job.</summary>
+    private const string SelectRowsAfter = """
+        SELECT row_number, dataset, data::text FROM records
+        WHERE job_id = @job_id AND row_number > @after
+        ORDER BY row_number LIMIT @limit
+        """;
+
+    private static NpgsqlBatchCommand PurgeRecordsCommand(Guid jobId)
+    {
+        var command = new NpgsqlBatchCommand(DeleteRecords);
+        Add(command.Parameters, "id", jobId);
+        return command;
+    }
+
     private const string InsertStoredFiles = """
         INSERT INTO stored_files (job_id, path, original_name, size, sha256, content_type, stored_at)
         SELECT * FROM unnest(@job_id::uuid[], @path::text[], @original_name::text[], @size::bigint[], @sha256::text[],
@@ -123,13 +157,13 @@ public sealed partial class PostgresJobStore
         {
             var tx = await connection.BeginTransactionAsync(ct);
             await CheckFenceAsync(connection, tx, fence, forShare: false, ct);
-            await using (var clear = new NpgsqlCommand("DELETE FROM records WHERE job_id = @id", connection, tx))
+            await using (var clear = new NpgsqlCommand(DeleteRecords, connection, tx))
             {
                 Add(clear, "id", fence.JobId);
                 await clear.ExecuteNonQueryAsync(ct);
             }
             var importer = await connection.BeginBinaryImportAsync(CopyRecords, ct);
-            return new PostgresRecordLoad(connection, tx, importer, fence);
+            return new PostgresRecordLoad(this, connection, tx, importer, fence);
         }
         catch
         {
@@ -162,7 +196,7 @@ public sealed partial class PostgresJobStore
     {
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await using (var clear = new NpgsqlCommand("DELETE FROM records WHERE job_id = @id", connection, tx))
+        await using (var clear = new NpgsqlCommand(DeleteRecords, connection, tx))
         {
             Add(clear, "id", fence.JobId);
             await clear.ExecuteNonQueryAsync(ct);
@@ -187,37 +221,101 @@ public sealed partial class PostgresJobStore
 
     public async Task<IReadOnlyList<RecordRow>> ListRecordsAsync(RecordQuery query, CancellationToken ct)
     {
-        var after = query.After is null ? "" : " AND (r.job_id, r.row_number) > (@after_job, @after_row)";
-        var sql = query.JobId is not null
-            ? $"SELECT r.job_id, r.row_number, r.dataset, r.data::text FROM records r WHERE r.job_id = @job_id{after} ORDER BY r.job_id, r.row_number LIMIT @limit"
-            : $"""
-               SELECT r.job_id, r.row_number, r.dataset, r.data::text FROM records r
-               WHERE r.job_id = ANY(ARRAY(SELECT id FROM jobs WHERE dataset = @dataset AND status = 'succeeded')){after}
-               ORDER BY r.job_id, r.row_number LIMIT @limit
-               """;
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
-        await using var command = new NpgsqlCommand(sql, connection);
-        if (query.JobId is { } id) Add(command, "job_id", id);
-        else Add(command, "dataset", query.Dataset ?? "");
-        if (query.After is { } a)
-        {
-            Add(command, "after_job", a.JobId);
-            Add(command, "after_row", a.RowNumber);
-        }
-        Add(command, "limit", query.Limit);
         var rows = new List<RecordRow>(query.Limit);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-            rows.Add(new RecordRow(reader.GetGuid(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3)));
+        var after = query.After;
+        if (query.JobId is { } jobId)
+        {
+            // Keyset order is (job_id, row_number), and uuid order is the order of the canonical text.
+            var order = after is { } a ? string.CompareOrdinal(a.JobId.ToString(), jobId.ToString()) : -1;
+            if (order <= 0) await ReadJobRowsAsync(connection, jobId, order == 0 ? after!.Value.RowNumber : 0, query.Limit, rows, ct);
+            return rows;
+        }
+
+        // A dataset's page is filled job by job, succeeded jobs in id order, from the cursor's job on.
+        Guid? from = after?.JobId;
+        var inclusive = true;
+        while (rows.Count < query.Limit)
+        {
+            var jobs = await DatasetJobsAsync(connection, query.Dataset ?? "", from, inclusive, ct);
+            foreach (var id in jobs)
+            {
+                var afterRow = after is { } a && a.JobId == id ? a.RowNumber : 0;
+                await ReadJobRowsAsync(connection, id, afterRow, query.Limit - rows.Count, rows, ct);
+                if (rows.Count >= query.Limit) break;
+            }
+            if (jobs.Count < DatasetJobBatch) break;
+            from = jobs[^1];
+            inclusive = false;
+        }
         return rows;
+    }
+
+    private const int DatasetJobBatch = 64;
+
+    private static async Task<List<Guid>> DatasetJobsAsync(NpgsqlConnection connection, string dataset, Guid? from, bool inclusive,
+        CancellationToken ct)
+    {
+        var bound = from is null ? "" : inclusive ? " AND id >= @from" : " AND id > @from";
+        await using var command = new NpgsqlCommand(
+            $"SELECT id FROM jobs WHERE dataset = @dataset AND status = 'succeeded'{bound} ORDER BY id LIMIT @limit", connection);
+        Add(command, "dataset", dataset);
+        if (from is { } f) Add(command, "from", f);
+        Add(command, "limit", DatasetJobBatch);
+        var ids = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) ids.Add(reader.GetGuid(0));
+        return ids;
+    }
+
+    /// <summary>Appends up to <paramref name="limit"/> of the job's rows after <paramref name="afterRow"/>, as objects.</summary>
+    private static async Task ReadJobRowsAsync(NpgsqlConnection connection, Guid jobId, long afterRow, int limit, List<RecordRow> rows,
+        CancellationToken ct)
+    {
+        IReadOnlyList<string>? columns = null;
+        var before = rows.Count;
+        await using (var batch = new NpgsqlBatch(connection))
+        {
+            var columnsQuery = new NpgsqlBatchCommand("SELECT columns::text FROM record_columns WHERE job_id = @job_id");
+            Add(columnsQuery.Parameters, "job_id", jobId);
+            batch.BatchCommands.Add(columnsQuery);
+            batch.BatchCommands.Add(RowsCommand(SelectRowRange, jobId, afterRow, limit));
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            if (await reader.ReadAsync(ct)) columns = RecordColumns.Deserialize(reader.GetString(0));
+            await reader.NextResultAsync(ct);
+            await ReadRowsAsync(reader, jobId, columns, rows, ct);
+        }
+        var missing = limit - (rows.Count - before);
+        if (missing == 0) return;
+        // Fewer rows than numbers: the end of the job (the usual case, and then this finds nothing at once), or a gap.
+        var last = rows.Count > before ? rows[^1].RowNumber : afterRow;
+        await using var rest = new NpgsqlBatch(connection) { BatchCommands = { RowsCommand(SelectRowsAfter, jobId, last, missing) } };
+        await using var restReader = await rest.ExecuteReaderAsync(ct);
+        await ReadRowsAsync(restReader, jobId, columns, rows, ct);
+    }
+
+    private static NpgsqlBatchCommand RowsCommand(string sql, Guid jobId, long afterRow, int limit)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        Add(command.Parameters, "job_id", jobId);
+        Add(command.Parameters, "after", afterRow);
+        Add(command.Parameters, "limit", (long)limit);
+        return command;
+    }
+
+    private static async Task ReadRowsAsync(NpgsqlDataReader reader, Guid jobId, IReadOnlyList<string>? columns, List<RecordRow> rows,
+        CancellationToken ct)
+    {
+        while (await reader.ReadAsync(ct))
+            rows.Add(new RecordRow(jobId, reader.GetInt64(0), reader.GetString(1), RecordColumns.ToObject(reader.GetString(2), columns)));
     }
 
     public async Task<IReadOnlyList<DatasetSummary>> ListDatasetsAsync(CancellationToken ct)
     {
+        // A succeeded job's records_processed is the number of rows its load committed.
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
         await using var command = new NpgsqlCommand("""
-            SELECT j.dataset, count(*), coalesce(sum((SELECT count(*) FROM records r WHERE r.job_id = j.id)), 0)::bigint,
-                max(j.completed_at)
+            SELECT j.dataset, count(*), coalesce(sum(j.records_processed), 0)::bigint, max(j.completed_at)
             FROM jobs j WHERE j.dataset IS NOT NULL AND j.status = 'succeeded'
             GROUP BY j.dataset ORDER BY j.dataset
             """, connection);
@@ -231,14 +329,37 @@ public sealed partial class PostgresJobStore
         return list;
     }
 
-    /// <summary>An open COPY inside the attempt's transaction; disposing it unfinished rolls everything back.</summary>
-    private sealed class PostgresRecordLoad(NpgsqlConnection connection, NpgsqlTransaction tx, NpgsqlBinaryImporter importer,
-        LoadFence fence) : IRecordLoad
+    /// <summary>Summarizes the BRIN ranges a committed load filled, so that reads of its rows skip everything else.</summary>
+    private async Task SummarizeRecordsAsync(CancellationToken ct)
     {
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(ct);
+            await using var command = new NpgsqlCommand(SummarizeRecords, connection);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException)
+        {
+            // Reads stay correct without it (unsummarized ranges are read as candidates), and autovacuum catches up.
+            PostgresLog.SummarizeFailed(_logger, e);
+        }
+    }
+
+    /// <summary>An open COPY inside the attempt's transaction; disposing it unfinished rolls everything back.</summary>
+    private sealed class PostgresRecordLoad(PostgresJobStore store, NpgsqlConnection connection, NpgsqlTransaction tx,
+        NpgsqlBinaryImporter importer, LoadFence fence) : IRecordLoad
+    {
+        private IReadOnlyList<string>? _columns;
         private bool _importing = true;
         private bool _disposed;
 
-        public ValueTask AddAsync(long rowNumber, string json, CancellationToken ct)
+        public ValueTask SetColumnsAsync(IReadOnlyList<string> columns, CancellationToken ct)
+        {
+            _columns = columns;
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask AddAsync(long rowNumber, ReadOnlyMemory<char> json, CancellationToken ct)
         {
             // Synchronous writes fill Npgsql's buffer and only block when it flushes: far cheaper per row than
             // an async call, and this runs on a worker's own task.
@@ -255,9 +376,17 @@ public sealed partial class PostgresJobStore
             await importer.CompleteAsync(ct);
             await importer.DisposeAsync();
             _importing = false;
+            await using (var columns = new NpgsqlCommand(_columns is null ? "DELETE FROM record_columns WHERE job_id = @id" : UpsertColumns,
+                connection, tx))
+            {
+                Add(columns, "id", fence.JobId);
+                if (_columns is not null) Add(columns, "columns", RecordColumns.Serialize(_columns));
+                await columns.ExecuteNonQueryAsync(ct);
+            }
             await ReplaceFailuresAsync(connection, tx, fence.JobId, failures, ct);
             await CheckFenceAsync(connection, tx, fence, forShare: true, ct);
             await tx.CommitAsync(ct);
+            await store.SummarizeRecordsAsync(ct);
         }
 
         public async ValueTask DisposeAsync()

@@ -199,9 +199,6 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
             FROM change c
             WHERE jobs.id = c.job_id AND jobs.id = ANY(@id)
             RETURNING {JobColumns.All}
-        ), purged AS (
-            -- A failed or cancelled job leaves no rows in its dataset.
-            DELETE FROM records WHERE job_id = ANY(ARRAY(SELECT id FROM changed WHERE status IN ('failed', 'cancelled')))
         ), logged AS (
             INSERT INTO job_events (job_id, type, from_status, to_status, at, actor, audit_id, data)
             SELECT c.job_id, c.event_type, c.from_status, c.new_status, c.new_updated_at, @actor, @audit_id::uuid, c.event_data
@@ -928,7 +925,12 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
         Add(p, "records_total", Column(updates, n, u => u?.RecordsTotal));
         Add(p, "actor", actor);
         Add(p, "audit_id", auditId);
-        return changes.Any(c => c.After.Status == JobStatus.Queued) ? [write, new NpgsqlBatchCommand(Notify)] : [write];
+        // A failed or cancelled job leaves no rows in its dataset: one DELETE per such job, by a constant job id,
+        // which the BRIN index on records can serve (it cannot serve job_id = ANY(...)).
+        var commands = new List<NpgsqlBatchCommand> { write };
+        commands.AddRange(changes.Where(c => c.After.Status is JobStatus.Failed or JobStatus.Cancelled).Select(c => PurgeRecordsCommand(c.After.Id)));
+        if (changes.Any(c => c.After.Status == JobStatus.Queued)) commands.Add(new NpgsqlBatchCommand(Notify));
+        return [.. commands];
     }
 
     private static T[] Column<TRow, T>(IReadOnlyList<TRow> rows, int count, Func<TRow, T> select)

@@ -101,6 +101,7 @@ public sealed partial class SqliteJobStore
             await CheckFenceAsync(connection, tx, fence, ct);
             await PurgeRecordsAsync(connection, tx, fence.JobId, ct);
             await ExecuteAsync(connection, tx, "DELETE FROM record_failures WHERE job_id = @id", ct, ("@id", fence.JobId.ToString()));
+            await ExecuteAsync(connection, tx, "DELETE FROM record_columns WHERE job_id = @id", ct, ("@id", fence.JobId.ToString()));
             return 0;
         }, ct);
         return new SqliteRecordLoad(this, fence);
@@ -116,11 +117,18 @@ public sealed partial class SqliteJobStore
     }
 
     /// <summary>Writes one chunk of rows (and, at the end, the failures) in one fenced transaction.</summary>
-    private Task WriteChunkAsync(LoadFence fence, List<(long RowNumber, string Json)> rows, IReadOnlyList<RecordFailure>? failures,
-        CancellationToken ct) =>
+    private Task WriteChunkAsync(LoadFence fence, IReadOnlyList<string>? columns, List<(long RowNumber, string Json)> rows,
+        IReadOnlyList<RecordFailure>? failures, CancellationToken ct) =>
         WriteAsync(async (connection, tx) =>
         {
             await CheckFenceAsync(connection, tx, fence, ct);
+            if (columns is not null)
+            {
+                await ExecuteAsync(connection, tx, """
+                    INSERT INTO record_columns (job_id, columns) VALUES (@id, @columns)
+                    ON CONFLICT (job_id) DO UPDATE SET columns = excluded.columns
+                    """, ct, ("@id", fence.JobId.ToString()), ("@columns", RecordColumns.Serialize(columns)));
+            }
             if (rows.Count > 0)
             {
                 await using var insert = Command(connection, tx,
@@ -190,10 +198,11 @@ public sealed partial class SqliteJobStore
         await using var connection = await OpenAsync(ct);
         await using var command = connection.CreateCommand();
         var after = query.After is null ? "" : " AND (r.job_id, r.row_number) > (@after_job, @after_row)";
+        const string Columns = "r.job_id, r.row_number, r.dataset, r.data, (SELECT c.columns FROM record_columns c WHERE c.job_id = r.job_id)";
         command.CommandText = query.JobId is not null
-            ? $"SELECT r.job_id, r.row_number, r.dataset, r.data FROM records r WHERE r.job_id = @job_id{after} ORDER BY r.job_id, r.row_number LIMIT @limit"
+            ? $"SELECT {Columns} FROM records r WHERE r.job_id = @job_id{after} ORDER BY r.job_id, r.row_number LIMIT @limit"
             : $"""
-               SELECT r.job_id, r.row_number, r.dataset, r.data FROM jobs j JOIN records r ON r.job_id = j.id
+               SELECT {Columns} FROM jobs j JOIN records r ON r.job_id = j.id
                WHERE j.dataset = @dataset AND j.status = 'succeeded'{after}
                ORDER BY r.job_id, r.row_number LIMIT @limit
                """;
@@ -207,8 +216,20 @@ public sealed partial class SqliteJobStore
         command.Parameters.AddWithValue("@limit", query.Limit);
         var rows = new List<RecordRow>(query.Limit);
         await using var reader = await command.ExecuteReaderAsync(ct);
+        // The columns come with every row (a subquery per row); parse them once per job.
+        (string Json, IReadOnlyList<string> List)? columns = null;
         while (await reader.ReadAsync(ct))
-            rows.Add(new RecordRow(Guid.Parse(reader.GetString(0)), reader.GetInt64(1), reader.GetString(2), reader.GetString(3)));
+        {
+            IReadOnlyList<string>? list = null;
+            if (!reader.IsDBNull(4))
+            {
+                var json = reader.GetString(4);
+                if (columns?.Json != json) columns = (json, RecordColumns.Deserialize(json));
+                list = columns.Value.List;
+            }
+            rows.Add(new RecordRow(Guid.Parse(reader.GetString(0)), reader.GetInt64(1), reader.GetString(2),
+                RecordColumns.ToObject(reader.GetString(3), list)));
+        }
         return rows;
     }
 
@@ -217,7 +238,7 @@ public sealed partial class SqliteJobStore
         await using var connection = await OpenAsync(ct);
         await using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT j.dataset, count(*), coalesce(sum((SELECT count(*) FROM records r WHERE r.job_id = j.id)), 0), max(j.completed_at)
+            SELECT j.dataset, count(*), coalesce(sum(j.records_processed), 0), max(j.completed_at)
             FROM jobs j WHERE j.dataset IS NOT NULL AND j.status = 'succeeded'
             GROUP BY j.dataset ORDER BY j.dataset
             """;
@@ -235,20 +256,29 @@ public sealed partial class SqliteJobStore
     private sealed class SqliteRecordLoad(SqliteJobStore store, LoadFence fence) : IRecordLoad
     {
         private readonly List<(long, string)> _rows = new(LoadChunkRows);
+        private IReadOnlyList<string>? _columns;
 
-        public async ValueTask AddAsync(long rowNumber, string json, CancellationToken ct)
+        public ValueTask SetColumnsAsync(IReadOnlyList<string> columns, CancellationToken ct)
         {
-            _rows.Add((rowNumber, json));
+            _columns = columns;
+            return ValueTask.CompletedTask;
+        }
+
+        public async ValueTask AddAsync(long rowNumber, ReadOnlyMemory<char> json, CancellationToken ct)
+        {
+            _rows.Add((rowNumber, json.ToString()));
             if (_rows.Count >= LoadChunkRows)
             {
-                await store.WriteChunkAsync(fence, _rows, failures: null, ct);
+                await store.WriteChunkAsync(fence, _columns, _rows, failures: null, ct);
+                _columns = null;
                 _rows.Clear();
             }
         }
 
         public async Task CompleteAsync(IReadOnlyList<RecordFailure> failures, CancellationToken ct)
         {
-            await store.WriteChunkAsync(fence, _rows, failures, ct);
+            await store.WriteChunkAsync(fence, _columns, _rows, failures, ct);
+            _columns = null;
             _rows.Clear();
         }
 
