@@ -5,6 +5,7 @@
 #   upload   1 GiB upload to a stored, queued job vs a bare ASP.NET Core endpoint copying the body to a file
 # Usage: bench/ingest/run.sh [load|rss|upload]...   (default: all). Needs ~6 GiB free for rss/upload.
 set -euo pipefail
+shopt -s inherit_errexit   # a failed step inside $(…) stops the run instead of timing nothing
 cd "$(dirname "$0")/../.."
 LOG_NAME=bench-ingest
 . scripts/throwaway-postgres.sh
@@ -55,6 +56,7 @@ upload_and_load() {
   local t0 id status
   t0=$(now)
   id=$(curl -sf "${AUTH[@]}" -F "dataset=bench" -F "file=@$1;filename=bench.csv" http://127.0.0.1:5599/api/v1/upload | python3 -c 'import json,sys; print(json.load(sys.stdin)["ids"][0])')
+  [ -n "$id" ] || { log "the upload of $1 failed"; exit 1; }
   while :; do
     # grep, not python: the poll must not take a core from the load it is timing.
     status=$(curl -sf "${AUTH[@]}" http://127.0.0.1:5599/api/v1/jobs/$id | grep -o '"status":"[a-z]*"' | cut -d'"' -f4)
@@ -122,8 +124,10 @@ time_upload() {
 median() { python3 -c "import statistics, sys; print(f'{statistics.median(map(float, sys.argv[1:])):.2f}')" "$@"; }
 
 bench_upload() {
-  head -c 1073741824 /dev/urandom | base64 -w 100 | head -c 1073741824 > "$WORK/1g.txt"
-  awk 'BEGIN{print "a,b"} {print NR "," $0}' "$WORK/1g.txt" | head -c 1073741824 > "$WORK/1g.csv"; rm "$WORK/1g.txt"
+  # 1 GiB of two-column CSV (a row number and 100 base64 characters). awk reads to the end and stops printing
+  # at 1 GiB: closing the pipe early would fail the run under pipefail.
+  head -c 800000000 /dev/urandom | base64 -w 100 \
+    | awk 'BEGIN { print "a,b"; n = 4 } { n += length($0) + length(NR) + 2; if (n <= 1073741824) print NR "," $0 }' > "$WORK/1g.csv"
   dotnet bench/ingest/BareUpload/bin/Release/net10.0/BareUpload.dll "$WORK/bare" >"$WORK/bare.log" 2>&1 &
   local bare_pid=$!
   for _ in $(seq 100); do curl -sf http://127.0.0.1:5598/ >/dev/null 2>&1 && break; sleep 0.2; done
