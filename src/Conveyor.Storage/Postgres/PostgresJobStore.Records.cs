@@ -329,7 +329,11 @@ public sealed partial class PostgresJobStore
         return list;
     }
 
-    /// <summary>Summarizes the BRIN ranges a committed load filled, so that reads of its rows skip everything else.</summary>
+    /// <summary>
+    /// Summarizes the BRIN ranges committed loads filled, so that reads of their rows skip everything else. It runs
+    /// in the background (<see cref="_summarizer"/>): a job's success does not wait for it, and until it has run a
+    /// read treats the new ranges as candidates, which is slower, never wrong (VACUUM summarizes them too).
+    /// </summary>
     private async Task SummarizeRecordsAsync(CancellationToken ct)
     {
         try
@@ -338,9 +342,8 @@ public sealed partial class PostgresJobStore
             await using var command = new NpgsqlCommand(SummarizeRecords, connection);
             await command.ExecuteNonQueryAsync(ct);
         }
-        catch (Exception e) when (e is NpgsqlException or OperationCanceledException)
+        catch (NpgsqlException e) when (!ct.IsCancellationRequested)
         {
-            // Reads stay correct without it (unsummarized ranges are read as candidates), and autovacuum catches up.
             PostgresLog.SummarizeFailed(_logger, e);
         }
     }
@@ -386,7 +389,7 @@ public sealed partial class PostgresJobStore
             await ReplaceFailuresAsync(connection, tx, fence.JobId, failures, ct);
             await CheckFenceAsync(connection, tx, fence, forShare: true, ct);
             await tx.CommitAsync(ct);
-            await store.SummarizeRecordsAsync(ct);
+            store._summarizer.Request();
         }
 
         public async ValueTask DisposeAsync()

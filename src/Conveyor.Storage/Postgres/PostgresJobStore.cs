@@ -251,6 +251,7 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
     private readonly ILogger<PostgresJobStore> _logger;
     private readonly QueueSignalHub _signals = new();
     private readonly PostgresQueueListener _listener;
+    private readonly BackgroundRepeater _summarizer;
 
     public PostgresJobStore(NpgsqlDataSource dataSource, TimeProvider time, ILogger<PostgresJobStore> logger)
         : this(dataSource, ownsDataSource: false, time, logger)
@@ -264,6 +265,7 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
         _time = time;
         _logger = logger;
         _listener = new PostgresQueueListener(dataSource, _signals, Channel, logger);
+        _summarizer = new BackgroundRepeater(SummarizeRecordsAsync);
     }
 
     /// <summary>A store over its own data source for <paramref name="connectionString"/>, disposed with the store.</summary>
@@ -855,6 +857,7 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
     public async ValueTask DisposeAsync()
     {
         await _listener.DisposeAsync();
+        await _summarizer.DisposeAsync();
         if (_ownsDataSource) await _dataSource.DisposeAsync();
     }
 
