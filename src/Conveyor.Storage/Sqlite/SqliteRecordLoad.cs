@@ -11,7 +11,7 @@ public sealed partial class SqliteJobStore
     /// </summary>
     private sealed class SqliteRecordLoad : IAsyncDisposable, IRecordLoad
     {
-        private const string Insert = "INSERT INTO records (job_id, row_number, dataset, data) VALUES (?3, ?1, ?4, ?2)";
+        private const string Insert = "INSERT INTO record_rows (load_id, row_number, data) VALUES (?3, ?1, ?2)";
 
         private readonly SqliteJobStore _store;
         private readonly LoadFence _fence;
@@ -32,7 +32,7 @@ public sealed partial class SqliteJobStore
             _insert = insert;
         }
 
-        public static async Task<SqliteRecordLoad> OpenAsync(SqliteJobStore store, LoadFence fence, CancellationToken ct)
+        public static async Task<SqliteRecordLoad> OpenAsync(SqliteJobStore store, LoadFence fence, long loadId, CancellationToken ct)
         {
             var connection = await SqliteJobStore.OpenAsync(store._loadConnectionString, ct);
             try
@@ -40,8 +40,7 @@ public sealed partial class SqliteJobStore
                 var db = connection.Handle!;
                 var rc = raw.sqlite3_prepare_v2(db, Insert, out var insert);
                 if (rc != raw.SQLITE_OK) SqliteException.ThrowExceptionForRC(rc, db);
-                raw.sqlite3_bind_text(insert, 3, fence.JobId.ToString());
-                raw.sqlite3_bind_text(insert, 4, fence.Dataset);
+                raw.sqlite3_bind_int64(insert, 3, loadId);
                 return new SqliteRecordLoad(store, fence, connection, insert);
             }
             catch
