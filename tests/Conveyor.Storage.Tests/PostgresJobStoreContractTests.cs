@@ -36,4 +36,31 @@ public sealed class PostgresJobStoreContractTests : JobStoreContract
 
         Assert.True(await signal.WaitAsync(TimeSpan.FromSeconds(30), Ct));
     }
+
+    [Fact]
+    public async Task A_page_of_a_large_load_is_read_through_the_BRIN_index_from_its_own_block_ranges()
+    {
+        var job = await CreateAsync(ANewJob.OfType("csv").WithDataset("big"));
+        var claimed = await ClaimOnlyAsync(job.Id);
+        var records = (IRecordStore)Store;
+        await using (var load = await records.BeginLoadAsync(new LoadFence(job.Id, Worker, claimed.Attempt, "big"), Ct))
+        {
+            await load.SetColumnsAsync(["n", "padding"], Ct);
+            var padding = new string('x', 200);
+            for (var i = 1; i <= 30_000; i++) await load.AddAsync(i, $$"""["{{i}}","{{padding}}"]""".AsMemory(), Ct);
+            await load.CompleteAsync([], Ct);
+        }
+        await Db.ExecuteAsync("ANALYZE records", Ct);
+
+        var sql = Conveyor.Storage.Postgres.PostgresJobStore.SelectRowRange
+            .Replace("@job_id", $"'{job.Id}'::uuid").Replace("@after", "20000").Replace("@limit", "100");
+        var plan = await Db.ScalarTextAsync($"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}", Ct);
+
+        // The load's ranges were summarized when it committed: the page reads a few of its ~1,000 blocks, by the index.
+        Assert.Contains("records_job_row_brin", plan);
+        using var document = System.Text.Json.JsonDocument.Parse(plan);
+        var top = document.RootElement[0].GetProperty("Plan");
+        Assert.Equal(100, top.GetProperty("Actual Rows").GetInt64());
+        Assert.InRange(top.GetProperty("Shared Hit Blocks").GetInt64() + top.GetProperty("Shared Read Blocks").GetInt64(), 1, 80);
+    }
 }

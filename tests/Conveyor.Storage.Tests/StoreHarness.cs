@@ -101,6 +101,14 @@ public abstract class StoreHarness : IAsyncDisposable
         return ids;
     }
 
+    /// <summary>The first column of the first row of <paramref name="sql"/>, as text (plans, settings).</summary>
+    public async Task<string> ScalarTextAsync(string sql, CancellationToken ct)
+    {
+        await using var connection = await OpenConnectionAsync(ct);
+        await using var command = Command(connection, sql);
+        return Convert.ToString(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture) ?? "";
+    }
+
     public async Task<long> CountJobsAsync(CancellationToken ct) => await ScalarAsync("SELECT count(*) FROM jobs", ct);
 
     public async Task<long> CountEventsAsync(CancellationToken ct) => await ScalarAsync("SELECT count(*) FROM job_events", ct);

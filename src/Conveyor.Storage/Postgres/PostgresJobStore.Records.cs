@@ -33,7 +33,7 @@ public sealed partial class PostgresJobStore
     /// One page of a job's rows. Rows are numbered 1..n without gaps, so the page is the number range after the
     /// cursor, which the BRIN index finds without reading the rest of the job.
     /// </summary>
-    private const string SelectRowRange = """
+    internal const string SelectRowRange = """
         SELECT row_number, dataset, data::text FROM records
         WHERE job_id = @job_id AND row_number > @after AND row_number <= @after + @limit
         ORDER BY row_number
