@@ -88,6 +88,30 @@ public abstract partial class JobStoreContract
     }
 
     [Fact]
+    public async Task Wide_rows_past_a_chunk_s_byte_bound_read_back_whole_and_in_order()
+    {
+        var (job, fence) = await RunningLoadAsync("wide");
+        // 24 rows of 1 MiB: more than one SQLite chunk by bytes, far fewer rows than a chunk by count.
+        var rows = Enumerable.Range(1, 24).Select(i => $$"""{"n":{{i}},"s":"{{new string((char)('a' + i), 1 << 20)}}"}""").ToList();
+        await using (var load = await Records.BeginLoadAsync(fence, Ct))
+        {
+            for (var i = 0; i < rows.Count; i++) await load.AddAsync(i + 1, rows[i].AsMemory(), Ct);
+            await load.CompleteAsync([], Ct);
+        }
+        var read = new List<RecordRow>();
+        RecordQuery query = new() { JobId = job.Id, Limit = 5 };
+        while (true)
+        {
+            var page = await Records.ListRecordsAsync(query, Ct);
+            read.AddRange(page);
+            if (page.Count < query.Limit) break;
+            query = query with { After = (job.Id, page[^1].RowNumber) };
+        }
+        Assert.Equal(Enumerable.Range(1, 24).Select(i => (long)i), read.Select(r => r.RowNumber));
+        Assert.Equal(rows, read.Select(r => r.Data.Replace(" ", "")));
+    }
+
+    [Fact]
     public async Task A_load_by_an_attempt_that_lost_the_job_is_refused_and_leaves_nothing()
     {
         var (job, fence) = await RunningLoadAsync();

@@ -15,6 +15,7 @@ public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStor
     private const string Prefix = "Conveyor.Storage.Sqlite.Migrations.";
 
     private readonly string _connectionString;
+    private readonly string _loadConnectionString;
     private readonly TimeProvider _time;
     private readonly ILogger<SqliteJobStore> _logger;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -33,15 +34,19 @@ public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStor
             if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
         }
         _connectionString = builder.ToString();
+        // A load's own connection, outside the pool: its prepared insert and page cache go when the load ends.
+        _loadConnectionString = new SqliteConnectionStringBuilder(_connectionString) { Pooling = false }.ToString();
         _time = time;
         _logger = logger;
     }
 
     private DateTimeOffset Now() => _time.GetUtcNow().Truncate();
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
+    private Task<SqliteConnection> OpenAsync(CancellationToken ct) => OpenAsync(_connectionString, ct);
+
+    private static async Task<SqliteConnection> OpenAsync(string connectionString, CancellationToken ct)
     {
-        var connection = new SqliteConnection(_connectionString);
+        var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(ct);
         await using var pragma = connection.CreateCommand();
         pragma.CommandText = "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000;";
@@ -56,15 +61,36 @@ public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStor
         try
         {
             await using var connection = await OpenAsync(ct);
-            await using var tx = connection.BeginTransaction(deferred: false);
-            var result = await work(connection, tx);
-            await tx.CommitAsync(ct);
-            return result;
+            return await TransactAsync(connection, work, ct);
         }
         finally
         {
             _writeLock.Release();
         }
+    }
+
+    /// <summary>As <see cref="WriteAsync{T}"/>, on a connection the caller holds (a load keeps one for all its chunks).</summary>
+    private async Task<T> WriteOnAsync<T>(SqliteConnection connection, Func<SqliteConnection, SqliteTransaction, Task<T>> work,
+        CancellationToken ct)
+    {
+        await _writeLock.WaitAsync(ct);
+        try
+        {
+            return await TransactAsync(connection, work, ct);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private static async Task<T> TransactAsync<T>(SqliteConnection connection, Func<SqliteConnection, SqliteTransaction, Task<T>> work,
+        CancellationToken ct)
+    {
+        await using var tx = connection.BeginTransaction(deferred: false);
+        var result = await work(connection, tx);
+        await tx.CommitAsync(ct);
+        return result;
     }
 
     public async Task MigrateAsync(CancellationToken ct)
