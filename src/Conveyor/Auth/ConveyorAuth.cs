@@ -103,7 +103,8 @@ public static class ConveyorAuth
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => Partition(context, auth));
+            var limiters = new PartitionLimiters(auth);
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => Partition(context, limiters));
             o.OnRejected = (c, _) =>
             {
                 var retryAfter = c.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(60);
@@ -178,29 +179,41 @@ public static class ConveyorAuth
     /// Anonymous endpoints are not limited; an authenticated caller draws from its key's bucket; a request that
     /// needs a key and has no valid one draws from its client address's small failed-authentication window.
     /// </summary>
-    private static RateLimitPartition<string> Partition(HttpContext context, AuthOptions auth)
+    private static RateLimitPartition<string> Partition(HttpContext context, PartitionLimiters limiters)
     {
         var endpoint = context.GetEndpoint();
         if (endpoint?.Metadata.GetMetadata<IAllowAnonymous>() is not null) return RateLimitPartition.GetNoLimiter("anonymous");
         if (context.User.Identity?.IsAuthenticated == true)
         {
             // Names are "key:…" or "jwt:…", apart from the "address:…" partitions below.
-            return RateLimitPartition.GetTokenBucketLimiter(context.User.Identity.Name ?? "key:unnamed", _ => new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = auth.RequestsPerKeyPerSecond * 2,
-                TokensPerPeriod = auth.RequestsPerKeyPerSecond,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            });
+            return RateLimitPartition.Get(context.User.Identity.Name ?? "key:unnamed", limiters.PerKey);
         }
         var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        return RateLimitPartition.GetFixedWindowLimiter("address:" + address, _ => new FixedWindowRateLimiterOptions
+        return RateLimitPartition.Get("address:" + address, limiters.PerAddress);
+    }
+
+    /// <summary>
+    /// The partitions' factories, made once: a lambda per request (as <c>RateLimitPartition.GetTokenBucketLimiter</c>
+    /// makes) was an allocation on every authenticated request. Like those helpers, the limiters do not replenish
+    /// themselves: the partitioned limiter's own timer does it for all of them.
+    /// </summary>
+    private sealed class PartitionLimiters(AuthOptions auth)
+    {
+        public Func<string, RateLimiter> PerKey { get; } = _ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = auth.RequestsPerKeyPerSecond * 2,
+            TokensPerPeriod = auth.RequestsPerKeyPerSecond,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+            AutoReplenishment = false,
+        });
+
+        public Func<string, RateLimiter> PerAddress { get; } = _ => new FixedWindowRateLimiter(new FixedWindowRateLimiterOptions
         {
             PermitLimit = auth.FailedAuthPerMinute,
             Window = TimeSpan.FromMinutes(1),
             QueueLimit = 0,
-            AutoReplenishment = true,
+            AutoReplenishment = false,
         });
     }
 }
