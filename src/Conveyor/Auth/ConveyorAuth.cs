@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
 
@@ -93,6 +94,8 @@ public static class ConveyorAuth
             });
         }
         services.AddAuthorization(Policies.Add);
+        // After AddAuthorization, so it replaces the default evaluator (which it wraps, stateless, hence one for all).
+        services.AddSingleton<IPolicyEvaluator>(sp => new RolePolicyEvaluator(ActivatorUtilities.CreateInstance<PolicyEvaluator>(sp)));
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "conveyor.af";

@@ -11,13 +11,16 @@ public sealed class MinimumRoleRequirement(int rank) : AuthorizationHandler<Mini
 {
     public int Rank { get; } = rank;
 
+    /// <summary>Whether <paramref name="user"/> meets the requirement.</summary>
+    public bool IsMetBy(ClaimsPrincipal user) => IsAuthenticated(user) && Policies.RankOf(user) >= Rank;
+
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, MinimumRoleRequirement requirement)
     {
-        // As DenyAnonymousAuthorizationRequirement: some identity of the user must be authenticated.
-        if (IsAuthenticated(context.User) && Policies.RankOf(context.User) >= requirement.Rank) context.Succeed(requirement);
+        if (requirement.IsMetBy(context.User)) context.Succeed(requirement);
         return Task.CompletedTask;
     }
 
+    // As DenyAnonymousAuthorizationRequirement: some identity of the user must be authenticated.
     private static bool IsAuthenticated(ClaimsPrincipal user)
     {
         foreach (var identity in user.Identities)
