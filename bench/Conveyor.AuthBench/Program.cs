@@ -13,12 +13,18 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 
 // What authentication and authorization cost on GET /api/v1/jobs/{id}: the real server (key, policy, rate limiter,
 // security headers) beside a benchmark-only host that maps the same handler over the same store with none of it.
-// wrk runs against each in turn, several rounds, in one process run, and the ratio of the medians is the figure.
-//   Conveyor.AuthBench [--seconds 10] [--rounds 3] [--connections 64] [--threads 2]
+// wrk runs against each in turn, several rounds, in one process run. Each round runs both, back to back and in
+// alternating order (bare then auth, auth then bare, …) so a drift of the machine's load falls on both alike; the
+// figure is the median of the rounds' ratios of p50 latency.
+// With --wrk-cpus, wrk runs under `taskset -c <cpus>`; start this process under taskset on the other cores
+// (`taskset -c 0 dotnet Conveyor.AuthBench.dll --wrk-cpus 1`), so wrk does not compete with the server for a core.
+// Pinned from outside, not by this process: the runtime sizes its GC heaps and thread pool by the cores it starts on.
+//   Conveyor.AuthBench [--seconds 10] [--rounds 10] [--connections 64] [--threads 1|2] [--wrk-cpus 1]
 var seconds = Arg("--seconds", 10);
-var rounds = Arg("--rounds", 3);
+var rounds = Arg("--rounds", 10);
 var connections = Arg("--connections", 64);
-var threads = Arg("--threads", 2);
+var wrkCpus = StringArg("--wrk-cpus");
+var threads = Arg("--threads", wrkCpus is null ? 2 : 1);
 
 var data = Directory.CreateTempSubdirectory("conveyor-authbench-").FullName;
 var key = ApiKeyGenerator.NewKey();
@@ -31,8 +37,11 @@ var secured = Address(server);
 
 // The bare host: the same handler, JSON options, problem details, exception handler and security headers over the
 // server's own store; only authentication, authorization and the rate limiter are missing.
-var builder = WebApplication.CreateSlimBuilder();
+// The content root is the binary's folder, as the server's: from the working directory (often /tmp) the host's
+// configuration watcher would take file events from everything under it.
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
 builder.WebHost.UseUrls("http://127.0.0.1:0");
+builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false); // as the server: one header less to write
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Services.ConfigureHttpJsonOptions(o => ConveyorJson.Configure(o.SerializerOptions));
 builder.Services.AddSingleton(server.Services.GetRequiredService<IJobStore>());
@@ -49,27 +58,50 @@ using var client = new HttpClient { BaseAddress = new Uri(secured) };
 client.DefaultRequestHeaders.Add("Authorization", "Bearer " + key);
 var created = await (await client.PostAsJsonAsync("/api/v1/jobs", new { type = "noop" })).Content.ReadFromJsonAsync<JsonNode>();
 var path = $"/api/v1/jobs/{created!["id"]}";
+Console.WriteLine($"auth host {secured}, bare host {open}, GET {path}");
 
-var withAuth = new List<double>();
-var without = new List<double>();
+var withAuth = new List<Sample>();
+var without = new List<Sample>();
+var ratios = new List<double>();
 Run(open, path, null, seconds); // warm-up of both hosts and the store (JIT tiers, SQLite page cache)
 Run(secured, path, key, seconds);
 for (var round = 0; round < rounds; round++)
 {
-    without.Add(Run(open, path, null, seconds));
-    withAuth.Add(Run(secured, path, key, seconds));
+    Sample bareRun, authRun;
+    if (round % 2 == 0)
+    {
+        bareRun = Run(open, path, null, seconds);
+        authRun = Run(secured, path, key, seconds);
+    }
+    else
+    {
+        authRun = Run(secured, path, key, seconds);
+        bareRun = Run(open, path, null, seconds);
+    }
+    without.Add(bareRun);
+    withAuth.Add(authRun);
+    ratios.Add(authRun.P50 / bareRun.P50);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round + 1}: ratio {authRun.P50 / bareRun.P50:F3}"));
 }
-var a = Median(withAuth);
-var b = Median(without);
-Console.WriteLine(FormattableString.Invariant(
-    $"RESULT auth_p50_ms={a:F3} bare_p50_ms={b:F3} ratio={a / b:F3} connections={connections} seconds={seconds} rounds={rounds}"));
+var a = Median(withAuth.Select(s => s.P50));
+var b = Median(without.Select(s => s.P50));
+// Diagnostics beside the figure: this process's CPU time and allocations per request, less sensitive to the load of
+// the rest of the machine than latency is (wrk is another process, so neither counts it).
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"CPU per request: auth {Median(withAuth.Select(s => s.CpuMicroseconds)):F1} us, bare {Median(without.Select(s => s.CpuMicroseconds)):F1} us; " +
+    $"allocated per request: auth {Median(withAuth.Select(s => s.AllocatedBytes)):F0} B, bare {Median(without.Select(s => s.AllocatedBytes)):F0} B"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"RESULT auth_p50_ms={a:F3} bare_p50_ms={b:F3} ratio={Median(ratios):F3} ratio_min={ratios.Min():F3} ratio_max={ratios.Max():F3} " +
+    $"connections={connections} threads={threads} server_cpus={Environment.ProcessorCount} wrk_cpus={wrkCpus ?? "any"} seconds={seconds} rounds={rounds}"));
 await server.StopAsync();
 await bare.StopAsync();
 return 0;
 
-double Run(string baseUrl, string route, string? bearer, int duration)
+Sample Run(string baseUrl, string route, string? bearer, int duration)
 {
-    var info = new ProcessStartInfo("wrk") { RedirectStandardOutput = true, UseShellExecute = false };
+    var info = new ProcessStartInfo(wrkCpus is null ? "wrk" : "taskset") { RedirectStandardOutput = true, UseShellExecute = false };
+    // Without taskset, wrk would inherit this process's cores.
+    if (wrkCpus is not null) foreach (var word in new[] { "-c", wrkCpus, "wrk" }) info.ArgumentList.Add(word);
     foreach (var flag in new[] { $"-t{threads}", $"-c{connections}", $"-d{duration}s", "--latency" }) info.ArgumentList.Add(flag);
     if (bearer is not null)
     {
@@ -77,22 +109,39 @@ double Run(string baseUrl, string route, string? bearer, int duration)
         info.ArgumentList.Add("Authorization: Bearer " + bearer);
     }
     info.ArgumentList.Add(baseUrl + route);
+    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    var allocatedBefore = GC.GetTotalAllocatedBytes();
     using var wrk = Process.Start(info)!;
     var output = wrk.StandardOutput.ReadToEnd();
     wrk.WaitForExit();
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+    var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
     if (output.Contains("Non-2xx")) throw new InvalidOperationException("wrk saw errors:\n" + output);
     var avg = Milliseconds(Regex.Match(output, @"Latency\s+([\d.]+)(us|ms|s)"));
     // The median is the figure: on a shared machine the average swings with a few stalls of the whole box.
     var p50 = Milliseconds(Regex.Match(output, @"50%\s+([\d.]+)(us|ms|s)"));
     var rps = Regex.Match(output, @"Requests/sec:\s+([\d.]+)").Groups[1].Value;
-    Console.WriteLine($"{(bearer is null ? "bare" : "auth")}: latency p50 {p50:F3} ms, avg {avg:F3} ms, {rps} req/s");
-    return p50;
+    // Bytes per response (headers and body), to see that both hosts answer alike.
+    var transfer = Regex.Match(output, @"(\d+) requests in .*?, ([\d.]+)(B|KB|MB|GB) read");
+    var requests = double.Parse(transfer.Groups[1].Value, CultureInfo.InvariantCulture);
+    var bytes = double.Parse(transfer.Groups[2].Value, CultureInfo.InvariantCulture)
+        * transfer.Groups[3].Value switch { "KB" => 1024, "MB" => 1024 * 1024, "GB" => 1024 * 1024 * 1024, _ => 1 } / requests;
+    var sample = new Sample(p50, cpu.TotalMicroseconds / requests, allocated / requests);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{(bearer is null ? "bare" : "auth")}: latency p50 {p50:F3} ms, avg {avg:F3} ms, {rps} req/s, {bytes:F0} B/response, " +
+        $"{sample.CpuMicroseconds:F1} us CPU and {sample.AllocatedBytes:F0} B allocated per request"));
+    return sample;
 }
 
 static double Milliseconds(Match m) =>
     double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * m.Groups[2].Value switch { "us" => 0.001, "s" => 1000, _ => 1 };
 
-static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+// The mean of the middle two when the count is even.
+static double Median(IEnumerable<double> values)
+{
+    var sorted = values.Order().ToList();
+    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+}
 
 static string Address(WebApplication app) =>
     app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -102,3 +151,12 @@ int Arg(string name, int fallback)
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
 }
+
+string? StringArg(string name)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+/// <summary>One wrk run: its p50 latency, and this process's CPU time and allocations per request during it.</summary>
+internal sealed record Sample(double P50, double CpuMicroseconds, double AllocatedBytes);

@@ -71,6 +71,40 @@ public abstract class AccessContract(Provider provider)
     }
 
     [Fact]
+    public async Task A_request_with_only_a_session_cookie_is_answered_by_the_cookie_scheme_and_a_key_by_the_key_scheme()
+    {
+        await using var server = await StartAsync();
+        // The API key scheme challenges with WWW-Authenticate: Bearer; the cookie scheme answers a bare 401.
+        using var none = await server.Anonymous.GetAsync("/api/v1/jobs");
+        Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
+        Assert.Equal("Bearer", none.Headers.WwwAuthenticate.Single().Scheme);
+
+        using var withCookie = new HttpRequestMessage(HttpMethod.Get, "/api/v1/jobs");
+        withCookie.Headers.TryAddWithoutValidation("Cookie", ConveyorAuth.CookieName + "=not-a-ticket");
+        using var cookieResponse = await server.Anonymous.SendAsync(withCookie);
+        Assert.Equal(HttpStatusCode.Unauthorized, cookieResponse.StatusCode);
+        Assert.Empty(cookieResponse.Headers.WwwAuthenticate);
+
+        // A key wins over a cookie.
+        using var both = new HttpRequestMessage(HttpMethod.Get, "/api/v1/jobs");
+        both.Headers.TryAddWithoutValidation("Cookie", ConveyorAuth.CookieName + "=not-a-ticket");
+        both.Headers.TryAddWithoutValidation("Authorization", "Bearer " + server.AdminKey);
+        using var bothResponse = await server.Anonymous.SendAsync(both);
+        Assert.Equal(HttpStatusCode.OK, bothResponse.StatusCode);
+    }
+
+    [Fact]
+    public async Task Using_a_key_moves_its_last_used_at_in_the_background()
+    {
+        await using var server = await StartAsync();
+        var (id, key) = await CreateKeyAsync(server, Roles.Viewer);
+        Assert.Equal(HttpStatusCode.OK, (await server.NewClient(key).SendAsync(HttpMethod.Get, "/api/v1/jobs")).Status);
+        await Eventually.WaitAsync(async () => (await server.Client.SendAsync(HttpMethod.Get, "/api/v1/keys")).Body!["items"]!.AsArray()
+                .Single(k => k!["id"]!.GetValue<string>() == id.ToString())!["last_used_at"],
+            usedAt => usedAt is not null, TimeSpan.FromSeconds(20), "last_used_at of the key");
+    }
+
+    [Fact]
     public async Task Every_endpoint_declares_a_policy_or_anonymous_access()
     {
         await using var server = await StartAsync();
