@@ -19,11 +19,19 @@ public sealed partial class PostgresJobStore
 
     private const string CopyRecords = "COPY records (job_id, row_number, dataset, data) FROM STDIN (FORMAT BINARY)";
 
-    private const string DeleteRecords = "DELETE FROM records WHERE job_id = @id";
+    /// <summary>
+    /// Removes a job's rows and its <c>record_loads</c> row. Without a committed load there are no rows, and the
+    /// EXISTS (a one-time filter) skips the records table: that scan is not free, for the planner may read every
+    /// block range a big recent load filled, or the whole table when few jobs hold all of it.
+    /// </summary>
+    private const string DeleteRecords = """
+        WITH load AS (DELETE FROM record_loads WHERE job_id = @id RETURNING 1)
+        DELETE FROM records WHERE job_id = @id AND EXISTS (SELECT 1 FROM load)
+        """;
 
-    private const string UpsertColumns = """
-        INSERT INTO record_columns (job_id, columns) VALUES (@id, @columns::jsonb)
-        ON CONFLICT (job_id) DO UPDATE SET columns = excluded.columns
+    private const string InsertLoad = """
+        INSERT INTO record_loads (job_id, columns, loaded_at) VALUES (@id, @columns::jsonb, @loaded_at)
+        ON CONFLICT (job_id) DO UPDATE SET columns = excluded.columns, loaded_at = excluded.loaded_at
         """;
 
     /// <summary>Summarizes the block ranges loads have filled since the last call (see migration 0004).</summary>
@@ -31,18 +39,20 @@ public sealed partial class PostgresJobStore
 
     /// <summary>
     /// One page of a job's rows. Rows are numbered 1..n without gaps, so the page is the number range after the
-    /// cursor, which the BRIN index finds without reading the rest of the job.
+    /// cursor, which the BRIN index finds without reading the rest of the job. A job without a committed load has
+    /// no rows, and the EXISTS (a one-time filter) skips the table for it.
     /// </summary>
     internal const string SelectRowRange = """
         SELECT row_number, dataset, data::text FROM records
         WHERE job_id = @job_id AND row_number > @after AND row_number <= @after + @limit
+            AND EXISTS (SELECT 1 FROM record_loads WHERE job_id = @job_id)
         ORDER BY row_number
         """;
 
     /// <summary>The general form, for rows that are not numbered densely (none today): correct, but reads the rest of the job.</summary>
     private const string SelectRowsAfter = """
         SELECT row_number, dataset, data::text FROM records
-        WHERE job_id = @job_id AND row_number > @after
+        WHERE job_id = @job_id AND row_number > @after AND EXISTS (SELECT 1 FROM record_loads WHERE job_id = @job_id)
         ORDER BY row_number LIMIT @limit
         """;
 
@@ -276,12 +286,12 @@ public sealed partial class PostgresJobStore
         var before = rows.Count;
         await using (var batch = new NpgsqlBatch(connection))
         {
-            var columnsQuery = new NpgsqlBatchCommand("SELECT columns::text FROM record_columns WHERE job_id = @job_id");
+            var columnsQuery = new NpgsqlBatchCommand("SELECT columns::text FROM record_loads WHERE job_id = @job_id");
             Add(columnsQuery.Parameters, "job_id", jobId);
             batch.BatchCommands.Add(columnsQuery);
             batch.BatchCommands.Add(RowsCommand(SelectRowRange, jobId, afterRow, limit));
             await using var reader = await batch.ExecuteReaderAsync(ct);
-            if (await reader.ReadAsync(ct)) columns = RecordColumns.Deserialize(reader.GetString(0));
+            if (await reader.ReadAsync(ct) && !reader.IsDBNull(0)) columns = RecordColumns.Deserialize(reader.GetString(0));
             await reader.NextResultAsync(ct);
             await ReadRowsAsync(reader, jobId, columns, rows, ct);
         }
@@ -379,12 +389,12 @@ public sealed partial class PostgresJobStore
             await importer.CompleteAsync(ct);
             await importer.DisposeAsync();
             _importing = false;
-            await using (var columns = new NpgsqlCommand(_columns is null ? "DELETE FROM record_columns WHERE job_id = @id" : UpsertColumns,
-                connection, tx))
+            await using (var loaded = new NpgsqlCommand(InsertLoad, connection, tx))
             {
-                Add(columns, "id", fence.JobId);
-                if (_columns is not null) Add(columns, "columns", RecordColumns.Serialize(_columns));
-                await columns.ExecuteNonQueryAsync(ct);
+                Add(loaded, "id", fence.JobId);
+                Add(loaded, "columns", _columns is null ? null : RecordColumns.Serialize(_columns));
+                Add(loaded, "loaded_at", store.Now().Truncate());
+                await loaded.ExecuteNonQueryAsync(ct);
             }
             await ReplaceFailuresAsync(connection, tx, fence.JobId, failures, ct);
             await CheckFenceAsync(connection, tx, fence, forShare: true, ct);
