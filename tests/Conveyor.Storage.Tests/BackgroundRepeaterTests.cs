@@ -64,5 +64,8 @@ public sealed class BackgroundRepeaterTests
 
         await repeater.DisposeAsync();
         Assert.True(cancelled.Task.IsCompleted);
+        await repeater.DisposeAsync(); // a second dispose is a no-op
+        repeater.Request(); // and a request after it starts nothing
+        Assert.Equal(2, Volatile.Read(ref calls));
     }
 }

@@ -60,6 +60,8 @@ internal sealed class BackgroundRepeater(Func<CancellationToken, Task> work) : I
         Task running;
         lock (_gate)
         {
+            // Twice is allowed: a host disposes the store both as IAsyncDisposable and through its owner.
+            if (_stop.IsCancellationRequested) return;
             _stop.Cancel();
             running = _running;
         }
@@ -71,6 +73,5 @@ internal sealed class BackgroundRepeater(Func<CancellationToken, Task> work) : I
         {
             // Stopped part-way, as asked.
         }
-        _stop.Dispose();
     }
 }
