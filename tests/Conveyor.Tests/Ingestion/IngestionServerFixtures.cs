@@ -1,4 +1,6 @@
+using Conveyor.Ingestion;
 using Conveyor.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Conveyor.Tests.Ingestion;
 
@@ -28,3 +30,24 @@ public abstract class IngestionServerFixture(Provider provider) : IAsyncLifetime
 public sealed class SqliteIngestionFixture() : IngestionServerFixture(Provider.Sqlite);
 
 public sealed class PostgresIngestionFixture() : IngestionServerFixture(Provider.Postgres);
+
+/// <summary>
+/// A server whose disk fills up: every stored file takes <see cref="Capacity"/> bytes and then fails with ENOSPC,
+/// through the storage root's one file-opening seam.
+/// </summary>
+public abstract class DiskFullServerFixture(Provider provider) : IAsyncLifetime
+{
+    public const int Capacity = 100 * 1024;
+
+    public TestServer Server { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Server = await TestServer.StartAsync(provider, configure: builder =>
+        builder.Services.AddSingleton(new StorageRoot(builder.Configuration["Conveyor:DataDirectory"]!,
+            (path, options) => new DiskFullStream(new FileStream(path, options), Capacity))));
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+}
+
+public sealed class SqliteDiskFullFixture() : DiskFullServerFixture(Provider.Sqlite);
+
+public sealed class PostgresDiskFullFixture() : DiskFullServerFixture(Provider.Postgres);
