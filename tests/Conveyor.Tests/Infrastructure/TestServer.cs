@@ -55,7 +55,9 @@ public sealed class TestServer : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <param name="settings">Extra configuration (keys as in appsettings, e.g. <c>Conveyor:Workers:Count</c>).</param>
-    public static async Task<TestServer> StartAsync(Provider provider, IDictionary<string, string>? settings = null)
+    /// <param name="configure">A last word on the builder (e.g. a stand-in service), after the app's own registrations.</param>
+    public static async Task<TestServer> StartAsync(Provider provider, IDictionary<string, string>? settings = null,
+        Action<WebApplicationBuilder>? configure = null)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("conveyor-test-").FullName;
         var connectionString = provider == Provider.Postgres
@@ -76,7 +78,11 @@ public sealed class TestServer : IAsyncDisposable
 
         var logs = new CapturedLogs();
         var app = ConveyorHost.BuildServer(all.Select(kv => $"--{kv.Key}={kv.Value}").ToArray(),
-            b => b.Logging.AddProvider(logs).AddFilter<CapturedLogs>(null, LogLevel.Trace));
+            b =>
+            {
+                b.Logging.AddProvider(logs).AddFilter<CapturedLogs>(null, LogLevel.Trace);
+                configure?.Invoke(b);
+            });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new TestServer(app, dataDirectory, new TestDatabase(provider, connectionString), new Uri(address), all["Conveyor:Auth:BootstrapAdminKey"])

@@ -32,7 +32,7 @@ public static class FileReceiver
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             long size = headLength;
-            await using (var file = new FileStream(root.Resolve(relative), new FileStreamOptions
+            await using (var file = root.OpenWrite(relative, new FileStreamOptions
             {
                 Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0, Options = FileOptions.Asynchronous,
             }))

@@ -35,14 +35,15 @@ public static class IngestionEndpoints
             .WithDescription("multipart/form-data with one or more files and the optional fields dataset, priority and metadata " +
                 "(a JSON object). The type is sniffed from the bytes (CSV/TSV, JSON, NDJSON, gzip of these; captions and audio when " +
                 "a transcription handler is installed). 413 past Conveyor:Uploads:MaxFileBytes, MaxFiles or MaxRequestBytes; 415 for " +
-                "executables, archives other than gzip and anything else. A failed upload leaves no file and no job.")
+                "executables, archives other than gzip and anything else; 507 when the storage root is full. A failed upload leaves no file and no job.")
             .DisableAntiforgery()
             .RequireAuthorization(Policies.Submitter)
             .Audited(AuditActions.JobUpload)
             .Produces<BatchCreateResource>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status507InsufficientStorage);
 
         group.MapPost("/ingest/json", IngestJsonAsync)
             .WithName("IngestJson")
@@ -54,7 +55,8 @@ public static class IngestionEndpoints
             .Produces<JobResource>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status507InsufficientStorage);
 
         return group;
     }
