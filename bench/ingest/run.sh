@@ -24,6 +24,7 @@ KEY=$(python3 -c "import secrets, string; a = string.ascii_letters + string.digi
 AUTH=(-H "X-Api-Key: $KEY")
 now() { date +%s.%N; }
 ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
+median() { python3 -c "import statistics, sys; print(f'{statistics.median(map(float, sys.argv[1:])):.2f}')" "$@"; }
 
 make_csv() { # rows path
   awk -v n="$1" 'BEGIN { print "id,name,email,city,amount,active,created,note";
@@ -53,50 +54,63 @@ warm_up() {
 }
 stop_server() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; }
 
-# Uploads the file and waits for its job to succeed; prints seconds.
+# Uploads the file and waits for its job to succeed; prints the seconds from the start of the upload to the job's
+# completed_at (same machine, same clock). Timing by the job's own timestamp lets the poll be slow: a curl every
+# 50 ms cost the server under test a good part of a core on this 2-core box.
 upload_and_load() {
   local t0 id status
   t0=$(now)
-  # grep and cut, not python, inside the timed span: a pyenv shim alone takes 0.3 s to start.
   id=$(curl -sf "${AUTH[@]}" -F "dataset=bench" -F "file=@$1;filename=bench.csv" http://127.0.0.1:5599/api/v1/upload \
     | grep -o '"ids":\["[0-9a-f-]*"' | cut -d'"' -f4)
   [ -n "$id" ] || { log "the upload of $1 failed"; exit 1; }
   while :; do
-    # grep, not python: the poll must not take a core from the load it is timing.
     status=$(curl -sf "${AUTH[@]}" http://127.0.0.1:5599/api/v1/jobs/$id | grep -o '"status":"[a-z]*"' | cut -d'"' -f4)
     case "$status" in succeeded*) break ;; failed*|cancelled*) echo "job $id: $status" >&2; exit 1 ;; esac
-    sleep 0.05
+    sleep 0.5
   done
-  python3 -c "print(f'{$(now) - $t0:.2f}')"
-  log "job $id: $status" 
+  curl -sf "${AUTH[@]}" http://127.0.0.1:5599/api/v1/jobs/$id | python3 bench/ingest/job_split.py "$t0"
 }
 
 bench_load() {
   make_csv 1000000 "$WORK/1m.csv"
   log "1m.csv: $(du -h "$WORK/1m.csv" | cut -f1)"
-  # PostgreSQL
+  # PostgreSQL. Rounds alternate between the baseline and Conveyor so that a busy moment on the shared box falls
+  # on both; before each measurement the cluster is quiesced (VACUUM of what the last one wrote, CHECKPOINT), so
+  # that neither pays for the other's autovacuum or dirty buffers.
   local db="bench_$$" conn
   "$PG_BIN/psql" -q "$PG_URI" -c "CREATE DATABASE $db"
   conn="${PG_CONNECTION/Database=postgres/Database=$db}"
   local uri="${PG_URI%/*}/$db"
   "$PG_BIN/psql" -q "$uri" -c "CREATE TABLE copy_baseline (id bigint, name text, email text, city text, amount numeric, active boolean, created date, note text)"
-  local t0 copy_s ours_pg
-  t0=$(now); "$PG_BIN/psql" -q "$uri" -c "\\copy copy_baseline FROM '$WORK/1m.csv' WITH (FORMAT csv, HEADER true)"; copy_s=$(python3 -c "print(f'{$(now) - $t0:.2f}')")
+  quiesce() { "$PG_BIN/psql" -q "$uri" -c "VACUUM" -c "CHECKPOINT"; }
+  local t0 round copy=() ours=()
   start_server postgres "$WORK/data-pg" "$conn"
   warm_up
-  ours_pg=$(upload_and_load "$WORK/1m.csv")
+  for round in 1 2 3; do
+    "$PG_BIN/psql" -q "$uri" -c "TRUNCATE copy_baseline"; quiesce
+    t0=$(now); "$PG_BIN/psql" -q "$uri" -c "\\copy copy_baseline FROM '$WORK/1m.csv' WITH (FORMAT csv, HEADER true)"
+    copy+=("$(python3 -c "print(f'{$(now) - $t0:.2f}')")")
+    quiesce
+    ours+=("$(upload_and_load "$WORK/1m.csv")")
+    log "PostgreSQL round $round: psql \\copy ${copy[-1]}s, Conveyor upload->succeeded ${ours[-1]}s"
+  done
   stop_server
-  log "PostgreSQL: psql \\copy ${copy_s}s, Conveyor upload->succeeded ${ours_pg}s, speed ratio $(ratio "$copy_s" "$ours_pg")x"
-  # SQLite
-  local ours_sq import_s
-  t0=$(now); sqlite3 "$WORK/import.db" -cmd "PRAGMA journal_mode=WAL" -cmd "PRAGMA synchronous=FULL" ".import --csv $WORK/1m.csv import_baseline" >/dev/null; import_s=$(python3 -c "print(f'{$(now) - $t0:.2f}')")
+  local copy_s ours_pg; copy_s=$(median "${copy[@]}"); ours_pg=$(median "${ours[@]}")
+  # SQLite: .import into a fresh database each round, against the same server's next upload.
+  local import=() ours_sqlite=()
   start_server sqlite "$WORK/data-sq"
   warm_up
-  ours_sq=$(upload_and_load "$WORK/1m.csv")
+  for round in 1 2 3; do
+    rm -f "$WORK/import.db"*
+    t0=$(now); sqlite3 "$WORK/import.db" -cmd "PRAGMA journal_mode=WAL" -cmd "PRAGMA synchronous=FULL" ".import --csv $WORK/1m.csv import_baseline" >/dev/null
+    import+=("$(python3 -c "print(f'{$(now) - $t0:.2f}')")")
+    ours_sqlite+=("$(upload_and_load "$WORK/1m.csv")")
+    log "SQLite round $round: sqlite3 .import ${import[-1]}s, Conveyor upload->succeeded ${ours_sqlite[-1]}s"
+  done
   stop_server
-  log "SQLite: sqlite3 .import ${import_s}s, Conveyor upload->succeeded ${ours_sq}s, speed ratio $(ratio "$import_s" "$ours_sq")x"
-  echo "load postgres copy=${copy_s}s conveyor=${ours_pg}s ratio=$(ratio "$copy_s" "$ours_pg")"
-  echo "load sqlite import=${import_s}s conveyor=${ours_sq}s ratio=$(ratio "$import_s" "$ours_sq")"
+  local import_s ours_sq; import_s=$(median "${import[@]}"); ours_sq=$(median "${ours_sqlite[@]}")
+  echo "load postgres copy=${copy_s}s conveyor=${ours_pg}s ratio=$(ratio "$copy_s" "$ours_pg") (medians of 3 alternating rounds)"
+  echo "load sqlite import=${import_s}s conveyor=${ours_sq}s ratio=$(ratio "$import_s" "$ours_sq") (medians of 3 alternating rounds)"
   rm -f "$WORK/1m.csv"; rm -rf "$WORK/data-pg" "$WORK/data-sq" "$WORK/import.db"*
 }
 
@@ -124,8 +138,6 @@ time_upload() {
   t0=$(now); curl -sf "$@" -F "file=@$file;filename=1g.csv" "$url" >/dev/null
   python3 -c "print(f'{$(now) - $t0:.2f}')"
 }
-
-median() { python3 -c "import statistics, sys; print(f'{statistics.median(map(float, sys.argv[1:])):.2f}')" "$@"; }
 
 bench_upload() {
   # 1 GiB of two-column CSV (a row number and 100 base64 characters). awk reads to the end and stops printing
