@@ -1,4 +1,4 @@
-using System.Text.Encodings.Web;
+using Conveyor.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -8,21 +8,59 @@ namespace Conveyor.Auth;
 /// Authenticates <c>Authorization: Bearer &lt;key&gt;</c> or <c>X-Api-Key: &lt;key&gt;</c>. Challenges and refusals
 /// answer 401/403 with an empty body (the status-code problem writer fills it) and are counted for <c>auth.denied</c>.
 /// It is the default scheme: a request that carries a session cookie or a JWT instead is forwarded to that scheme
-/// by the options' <see cref="AuthenticationSchemeOptions.ForwardDefaultSelector"/> (see <see cref="ConveyorAuth"/>).
+/// (<see cref="ConveyorAuth.SchemeFor"/>), as <see cref="AuthenticationSchemeOptions.ForwardDefaultSelector"/> would.
+/// <para>
+/// An <see cref="IAuthenticationHandler"/> of its own rather than an <c>AuthenticationHandler&lt;TOptions&gt;</c>: the
+/// base class resolves its options, creates a logger and events and caches its result on every request, which was
+/// most of what authentication cost a request that only needs a hash and a dictionary lookup.
+/// </para>
 /// </summary>
-public sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger,
-    UrlEncoder encoder, ApiKeyValidator validator, AuthDenials denials)
-    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+public sealed class ApiKeyAuthenticationHandler(ApiKeyValidator validator, AuthDenials denials, IOptions<ConveyorOptions> options)
+    : IAuthenticationHandler
 {
     public const string SchemeName = "ApiKey";
     public const string HeaderName = "X-Api-Key";
 
-    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    private HttpContext _context = null!;
+    private string? _forwardTo;
+
+    public Task InitializeAsync(AuthenticationScheme scheme, HttpContext context)
     {
-        if (!TryGetPresentedKey(Request, out var presented)) return AuthenticateResult.NoResult();
-        var key = await validator.ValidateAsync(presented, Context.RequestAborted);
-        if (key is null) return AuthenticateResult.Fail("The API key is not valid.");
-        return AuthenticateResult.Success(new AuthenticationTicket(key.Principal, SchemeName));
+        _context = context;
+        var target = ConveyorAuth.SchemeFor(context, options.Value.Auth.Jwt.Enabled);
+        _forwardTo = target == SchemeName ? null : target;
+        return Task.CompletedTask;
+    }
+
+    public Task<AuthenticateResult> AuthenticateAsync()
+    {
+        if (_forwardTo is not null) return _context.AuthenticateAsync(_forwardTo);
+        if (!TryGetPresentedKey(_context.Request, out var presented)) return Task.FromResult(AuthenticateResult.NoResult());
+        var validation = validator.ValidateAsync(presented, _context.RequestAborted);
+        return validation.IsCompletedSuccessfully ? Task.FromResult(Result(validation.Result)) : AwaitAsync(validation);
+
+        static async Task<AuthenticateResult> AwaitAsync(ValueTask<VerifiedKey?> pending) => Result(await pending);
+    }
+
+    private static AuthenticateResult Result(VerifiedKey? key) => key is null
+        ? AuthenticateResult.Fail("The API key is not valid.")
+        : AuthenticateResult.Success(new AuthenticationTicket(key.Principal, SchemeName));
+
+    public Task ChallengeAsync(AuthenticationProperties? properties)
+    {
+        if (_forwardTo is not null) return _context.ChallengeAsync(_forwardTo, properties);
+        denials.Record(_context, TryGetPresentedKey(_context.Request, out _) ? "invalid" : "missing");
+        _context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        _context.Response.Headers.WWWAuthenticate = "Bearer";
+        return Task.CompletedTask;
+    }
+
+    public Task ForbidAsync(AuthenticationProperties? properties)
+    {
+        if (_forwardTo is not null) return _context.ForbidAsync(_forwardTo, properties);
+        denials.Record(_context, "forbidden");
+        _context.Response.StatusCode = StatusCodes.Status403Forbidden;
+        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -44,20 +82,5 @@ public sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSc
         }
         key = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization.AsMemory(7).Trim() : authorization.AsMemory();
         return true;
-    }
-
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
-    {
-        denials.Record(Context, TryGetPresentedKey(Request, out _) ? "invalid" : "missing");
-        Response.StatusCode = StatusCodes.Status401Unauthorized;
-        Response.Headers.WWWAuthenticate = "Bearer";
-        return Task.CompletedTask;
-    }
-
-    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
-    {
-        denials.Record(Context, "forbidden");
-        Response.StatusCode = StatusCodes.Status403Forbidden;
-        return Task.CompletedTask;
     }
 }

@@ -36,9 +36,13 @@ public static class ConveyorAuth
         services.AddSingleton<AuthDenials>();
         services.AddHostedService(sp => sp.GetRequiredService<AuthDenials>());
 
-        var builder = services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName,
-                o => o.ForwardDefaultSelector = context => SchemeFor(context, auth.Jwt.Enabled))
+        // A handler per request, as the framework makes them; registered, so it is not built by reflection each time.
+        services.AddTransient<ApiKeyAuthenticationHandler>();
+        var builder = services.AddAuthentication(o =>
+            {
+                o.DefaultScheme = ApiKeyAuthenticationHandler.SchemeName;
+                o.AddScheme<ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, displayName: null);
+            })
             .AddCookie(CookieScheme, o =>
             {
                 o.Cookie.Name = CookieName;
@@ -161,7 +165,7 @@ public static class ConveyorAuth
     /// The scheme a request's credentials belong to: a key (or no credentials at all) is the API key scheme's own;
     /// a bearer token that is not a key goes to JWT when it is on; a session cookie alone goes to the cookie scheme.
     /// </summary>
-    private static string SchemeFor(HttpContext context, bool jwt)
+    internal static string SchemeFor(HttpContext context, bool jwt)
     {
         if (ApiKeyAuthenticationHandler.TryGetPresentedKey(context.Request, out var presented))
         {
