@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Ingestion benchmarks, each a ratio against a baseline measured in the same run:
 #   load     1,000,000-row 8-column CSV: upload -> succeeded, vs psql \copy (PostgreSQL) and sqlite3 .import (SQLite)
-#   rss      peak RSS of the serving process while loading a ~100 MB and a ~1 GiB CSV (PostgreSQL)
+#   rss      peak RSS of the serving process while loading a ~100 MB and a ~1 GiB CSV (PostgreSQL and SQLite)
 #   upload   1 GiB upload to a stored, queued job vs a bare ASP.NET Core endpoint copying the body to a file
 # Usage: bench/ingest/run.sh [load|rss|upload]...   (default: all). Needs ~6 GiB free for rss/upload.
 set -euo pipefail
@@ -117,18 +117,25 @@ bench_load() {
 peak_rss_mb() { awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status"; }
 
 bench_rss() {
-  local rows
+  local rows provider
   for rows in 1000000 10000000; do
     make_csv "$rows" "$WORK/rss.csv"
-    local db="rss_${rows}_$$" conn
-    "$PG_BIN/psql" -q "$PG_URI" -c "CREATE DATABASE $db"
-    conn="${PG_CONNECTION/Database=postgres/Database=$db}"
-    start_server postgres "$WORK/data-rss" "$conn"
-    local s; s=$(upload_and_load "$WORK/rss.csv")
-    echo "rss rows=$rows size=$(du -m "$WORK/rss.csv" | cut -f1)MB seconds=$s peak_rss=$(peak_rss_mb)MB"
-    stop_server
-    rm -rf "$WORK/rss.csv" "$WORK/data-rss"
-    "$PG_BIN/psql" -q "$PG_URI" -c "DROP DATABASE $db"
+    for provider in postgres sqlite; do
+      if [ "$provider" = postgres ]; then
+        local db="rss_${rows}_$$" conn
+        "$PG_BIN/psql" -q "$PG_URI" -c "CREATE DATABASE $db"
+        conn="${PG_CONNECTION/Database=postgres/Database=$db}"
+        start_server postgres "$WORK/data-rss" "$conn"
+      else
+        start_server sqlite "$WORK/data-rss"
+      fi
+      local s; s=$(upload_and_load "$WORK/rss.csv")
+      echo "rss $provider rows=$rows size=$(du -m "$WORK/rss.csv" | cut -f1)MB seconds=$s peak_rss=$(peak_rss_mb)MB"
+      stop_server
+      rm -rf "$WORK/data-rss"
+      [ "$provider" = postgres ] && "$PG_BIN/psql" -q "$PG_URI" -c "DROP DATABASE $db"
+    done
+    rm -f "$WORK/rss.csv"
   done
 }
 
