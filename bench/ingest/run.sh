@@ -86,7 +86,7 @@ bench_load() {
   local t0 round copy=() ours=()
   start_server postgres "$WORK/data-pg" "$conn"
   warm_up
-  for round in 1 2 3; do
+  for round in 1 2 3 4 5; do
     "$PG_BIN/psql" -q "$uri" -c "TRUNCATE copy_baseline"; quiesce
     t0=$(now); "$PG_BIN/psql" -q "$uri" -c "\\copy copy_baseline FROM '$WORK/1m.csv' WITH (FORMAT csv, HEADER true)"
     copy+=("$(python3 -c "print(f'{$(now) - $t0:.2f}')")")
@@ -100,7 +100,7 @@ bench_load() {
   local import=() ours_sqlite=()
   start_server sqlite "$WORK/data-sq"
   warm_up
-  for round in 1 2 3; do
+  for round in 1 2 3 4 5; do
     rm -f "$WORK/import.db"*
     t0=$(now); sqlite3 "$WORK/import.db" -cmd "PRAGMA journal_mode=WAL" -cmd "PRAGMA synchronous=FULL" ".import --csv $WORK/1m.csv import_baseline" >/dev/null
     import+=("$(python3 -c "print(f'{$(now) - $t0:.2f}')")")
@@ -109,8 +109,8 @@ bench_load() {
   done
   stop_server
   local import_s ours_sq; import_s=$(median "${import[@]}"); ours_sq=$(median "${ours_sqlite[@]}")
-  echo "load postgres copy=${copy_s}s conveyor=${ours_pg}s ratio=$(ratio "$copy_s" "$ours_pg") (medians of 3 alternating rounds)"
-  echo "load sqlite import=${import_s}s conveyor=${ours_sq}s ratio=$(ratio "$import_s" "$ours_sq") (medians of 3 alternating rounds)"
+  echo "load postgres copy=${copy_s}s conveyor=${ours_pg}s ratio=$(ratio "$copy_s" "$ours_pg") (medians of 5 alternating rounds)"
+  echo "load sqlite import=${import_s}s conveyor=${ours_sq}s ratio=$(ratio "$import_s" "$ours_sq") (medians of 5 alternating rounds)"
   rm -f "$WORK/1m.csv"; rm -rf "$WORK/data-pg" "$WORK/data-sq" "$WORK/import.db"*
 }
 
