@@ -5,7 +5,7 @@ public interface IRecordLoad : IAsyncDisposable
 {
     /// <summary>
     /// Declares the load tabular: every row that follows is a JSON array of values aligned with
-    /// <paramref name="columns"/> (kept once per job in <c>record_columns</c>), and reads give each row back as an
+    /// <paramref name="columns"/> (kept once per job: <c>record_loads.columns</c> on PostgreSQL, <c>record_columns</c> on SQLite), and reads give each row back as an
     /// object keyed by them. Call it before the first row, or not at all (rows are then JSON objects).
     /// </summary>
     ValueTask SetColumnsAsync(IReadOnlyList<string> columns, CancellationToken ct);

@@ -14,7 +14,7 @@ public static class RecordColumns
     public static string Serialize(IReadOnlyList<string> columns) => JsonSerializer.Serialize(columns);
 
     public static IReadOnlyList<string> Deserialize(string json) =>
-        JsonSerializer.Deserialize<string[]>(json) ?? throw new InvalidDataException("record_columns holds no column list.");
+        JsonSerializer.Deserialize<string[]>(json) ?? throw new InvalidDataException("The stored column list is not a JSON array of names.");
 
     /// <summary>
     /// The row as stored, when it has no columns or is not an array; else an object of the columns, in order, with
