@@ -12,7 +12,7 @@ namespace Conveyor.Auth;
 /// per pair per flush interval with the count: a flood of guesses becomes a handful of rows, not millions.
 /// </summary>
 public sealed class AuthDenials(IAuditStore audit, TimeProvider time, IOptions<ConveyorOptions> options, ILogger<AuthDenials> logger)
-    : BackgroundService
+    : PeriodicFlusher(time)
 {
     private ConcurrentDictionary<(string Address, string Actor), Tally> _open = new();
 
@@ -28,32 +28,16 @@ public sealed class AuthDenials(IAuditStore audit, TimeProvider time, IOptions<C
     {
         var address = RequestAudit.RemoteIp(context) ?? "unknown";
         var actor = context.User.Identity?.IsAuthenticated == true ? RequestAudit.Actor(context) : "anonymous";
-        var tally = _open.GetOrAdd((address, actor), _ => new Tally(time.GetUtcNow()));
+        var tally = _open.GetOrAdd((address, actor), _ => new Tally(Time.GetUtcNow()));
         Interlocked.Increment(ref tally.Count);
         tally.Reasons.AddOrUpdate(reason, 1, (_, n) => n + 1);
         tally.RequestId ??= context.TraceIdentifier;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.Auth.DeniedFlushSeconds), time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken)) await FlushAsync(stoppingToken);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
-
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken);
-        await FlushAsync(cancellationToken);
-    }
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(options.Value.Auth.DeniedFlushSeconds);
 
     /// <summary>Writes what was counted since the last flush.</summary>
-    public async Task FlushAsync(CancellationToken ct)
+    public override async Task FlushAsync(CancellationToken ct)
     {
         var closed = Interlocked.Exchange(ref _open, new());
         foreach (var ((address, actor), tally) in closed)

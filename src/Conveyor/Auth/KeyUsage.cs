@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Conveyor.Hosting;
 using Conveyor.Storage;
 
 namespace Conveyor.Auth;
@@ -7,7 +8,7 @@ namespace Conveyor.Auth;
 /// Writes <c>last_used_at</c> in the background: the validator notes a key's use (at most once a minute per key) and
 /// this writes the latest use of each key every few seconds, so no request waits for a write to the store.
 /// </summary>
-public sealed class KeyUsage(IApiKeyStore store, TimeProvider time, ILogger<KeyUsage> logger) : BackgroundService
+public sealed class KeyUsage(IApiKeyStore store, TimeProvider time, ILogger<KeyUsage> logger) : PeriodicFlusher(time)
 {
     private static readonly TimeSpan FlushEvery = TimeSpan.FromSeconds(5);
     private readonly ConcurrentDictionary<Guid, DateTimeOffset> _pending = new();
@@ -15,26 +16,10 @@ public sealed class KeyUsage(IApiKeyStore store, TimeProvider time, ILogger<KeyU
     /// <summary>Notes that <paramref name="keyId"/> was used at <paramref name="at"/>.</summary>
     public void Touch(Guid keyId, DateTimeOffset at) => _pending.AddOrUpdate(keyId, at, (_, seen) => seen > at ? seen : at);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(FlushEvery, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken)) await FlushAsync(stoppingToken);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
-
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken);
-        await FlushAsync(cancellationToken);
-    }
+    protected override TimeSpan Interval => FlushEvery;
 
     /// <summary>Writes every use noted since the last flush.</summary>
-    public async Task FlushAsync(CancellationToken ct)
+    public override async Task FlushAsync(CancellationToken ct)
     {
         foreach (var keyId in _pending.Keys)
         {
