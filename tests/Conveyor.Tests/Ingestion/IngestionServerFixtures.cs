@@ -52,11 +52,8 @@ public sealed class SqliteDiskFullFixture() : DiskFullServerFixture(Provider.Sql
 
 public sealed class PostgresDiskFullFixture() : DiskFullServerFixture(Provider.Postgres);
 
-/// <summary>
-/// Workers, and an <see cref="HttpSource"/> they may fetch from: 127.0.0.1 and localhost are allowed hosts, and
-/// (both being loopback) private addresses are allowed.
-/// </summary>
-public abstract class UrlSourceFixture(Provider provider) : IAsyncLifetime
+/// <summary>A server with workers, configured by <paramref name="settings"/>, and an <see cref="HttpSource"/> beside it.</summary>
+public abstract class HttpSourceFixture(Provider provider, Dictionary<string, string> settings) : IAsyncLifetime
 {
     public TestServer Server { get; private set; } = null!;
 
@@ -65,15 +62,7 @@ public abstract class UrlSourceFixture(Provider provider) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Source = await HttpSource.StartAsync();
-        Server = await TestServer.StartAsync(provider, new Dictionary<string, string>
-        {
-            ["Conveyor:Workers:Count"] = "2",
-            ["Conveyor:Workers:ProgressFlushInterval"] = "00:00:00.100",
-            ["Conveyor:Sources:AllowedHosts:0"] = "127.0.0.1",
-            ["Conveyor:Sources:AllowedHosts:1"] = "localhost",
-            ["Conveyor:Sources:AllowPrivateAddresses"] = "true",
-            ["Conveyor:Sources:Timeout"] = "00:00:10",
-        });
+        Server = await TestServer.StartAsync(provider, settings);
     }
 
     public async Task DisposeAsync()
@@ -82,6 +71,20 @@ public abstract class UrlSourceFixture(Provider provider) : IAsyncLifetime
         await Source.DisposeAsync();
     }
 }
+
+/// <summary>
+/// Workers, and an <see cref="HttpSource"/> they may fetch from: 127.0.0.1 and localhost are allowed hosts, and
+/// (both being loopback) private addresses are allowed.
+/// </summary>
+public abstract class UrlSourceFixture(Provider provider) : HttpSourceFixture(provider, new Dictionary<string, string>
+{
+    ["Conveyor:Workers:Count"] = "2",
+    ["Conveyor:Workers:ProgressFlushInterval"] = "00:00:00.100",
+    ["Conveyor:Sources:AllowedHosts:0"] = "127.0.0.1",
+    ["Conveyor:Sources:AllowedHosts:1"] = "localhost",
+    ["Conveyor:Sources:AllowPrivateAddresses"] = "true",
+    ["Conveyor:Sources:Timeout"] = "00:00:10",
+});
 
 public sealed class SqliteUrlSourceFixture() : UrlSourceFixture(Provider.Sqlite);
 
@@ -91,26 +94,9 @@ public sealed class PostgresUrlSourceFixture() : UrlSourceFixture(Provider.Postg
 /// Workers and an <see cref="HttpSource"/>, with localhost an allowed host but private addresses not allowed:
 /// the name passes the create-time check, and only the address it resolves to can stop the fetch.
 /// </summary>
-public sealed class PrivateAddressesRefusedFixture : IAsyncLifetime
+public sealed class PrivateAddressesRefusedFixture() : HttpSourceFixture(Provider.Sqlite, new Dictionary<string, string>
 {
-    public TestServer Server { get; private set; } = null!;
-
-    public HttpSource Source { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        Source = await HttpSource.StartAsync();
-        Server = await TestServer.StartAsync(Provider.Sqlite, new Dictionary<string, string>
-        {
-            ["Conveyor:Workers:Count"] = "1",
-            ["Conveyor:Sources:AllowedHosts:0"] = "localhost",
-            ["Conveyor:Sources:Timeout"] = "00:00:10",
-        });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Server.DisposeAsync();
-        await Source.DisposeAsync();
-    }
-}
+    ["Conveyor:Workers:Count"] = "1",
+    ["Conveyor:Sources:AllowedHosts:0"] = "localhost",
+    ["Conveyor:Sources:Timeout"] = "00:00:10",
+});
