@@ -2,7 +2,9 @@ namespace Conveyor.Tests.Infrastructure;
 
 /// <summary>
 /// A real file on a disk with <c>capacity</c> bytes free: writes reach the file until it is full, then fail the
-/// way Linux reports ENOSPC (an <see cref="IOException"/> with HResult 28 that names the file).
+/// way Linux reports ENOSPC (an <see cref="IOException"/> with HResult 28 that names the file). Everything but the
+/// writes is the file's own. (A wrapper, not a FileStream subclass: a derived FileStream routes its span writes
+/// back through the array overloads, so counting in both would recurse.)
 /// </summary>
 public sealed class DiskFullStream(FileStream file, long capacity) : Stream
 {
@@ -10,15 +12,15 @@ public sealed class DiskFullStream(FileStream file, long capacity) : Stream
 
     private long _written;
 
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
+    public override bool CanRead => file.CanRead;
+    public override bool CanSeek => file.CanSeek;
+    public override bool CanWrite => file.CanWrite;
     public override long Length => file.Length;
 
     public override long Position
     {
         get => file.Position;
-        set => throw new NotSupportedException();
+        set => file.Position = value;
     }
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
@@ -44,11 +46,11 @@ public sealed class DiskFullStream(FileStream file, long capacity) : Stream
 
     public override Task FlushAsync(CancellationToken cancellationToken) => file.FlushAsync(cancellationToken);
 
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override int Read(byte[] buffer, int offset, int count) => file.Read(buffer, offset, count);
 
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => file.Seek(offset, origin);
 
-    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void SetLength(long value) => file.SetLength(value);
 
     protected override void Dispose(bool disposing)
     {
