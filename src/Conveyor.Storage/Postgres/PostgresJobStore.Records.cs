@@ -322,13 +322,8 @@ public sealed partial class PostgresJobStore
 
     public async Task<IReadOnlyList<DatasetSummary>> ListDatasetsAsync(CancellationToken ct)
     {
-        // A succeeded job's records_processed is the number of rows its load committed.
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
-        await using var command = new NpgsqlCommand("""
-            SELECT j.dataset, count(*), coalesce(sum(j.records_processed), 0)::bigint, max(j.completed_at)
-            FROM jobs j WHERE j.dataset IS NOT NULL AND j.status = 'succeeded'
-            GROUP BY j.dataset ORDER BY j.dataset
-            """, connection);
+        await using var command = new NpgsqlCommand(DatasetSummarySql.List, connection);
         var list = new List<DatasetSummary>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

@@ -298,11 +298,7 @@ public sealed partial class SqliteJobStore
     {
         await using var connection = await OpenAsync(ct);
         await using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT j.dataset, count(*), coalesce(sum(j.records_processed), 0), max(j.completed_at)
-            FROM jobs j WHERE j.dataset IS NOT NULL AND j.status = 'succeeded'
-            GROUP BY j.dataset ORDER BY j.dataset
-            """;
+        command.CommandText = DatasetSummarySql.List;
         var list = new List<DatasetSummary>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
