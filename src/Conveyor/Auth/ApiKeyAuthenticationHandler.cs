@@ -37,14 +37,13 @@ public sealed class ApiKeyAuthenticationHandler(ApiKeyValidator validator, AuthD
         if (_forwardTo is not null) return _context.AuthenticateAsync(_forwardTo);
         if (!TryGetPresentedKey(_context.Request, out var presented)) return Task.FromResult(AuthenticateResult.NoResult());
         var validation = validator.ValidateAsync(presented, _context.RequestAborted);
-        return validation.IsCompletedSuccessfully ? Task.FromResult(Result(validation.Result)) : AwaitAsync(validation);
+        return validation.IsCompletedSuccessfully ? Result(validation.Result) : AwaitAsync(validation);
 
-        static async Task<AuthenticateResult> AwaitAsync(ValueTask<VerifiedKey?> pending) => Result(await pending);
+        static async Task<AuthenticateResult> AwaitAsync(ValueTask<VerifiedKey?> pending) => await Result(await pending);
     }
 
-    private static AuthenticateResult Result(VerifiedKey? key) => key is null
-        ? AuthenticateResult.Fail("The API key is not valid.")
-        : AuthenticateResult.Success(new AuthenticationTicket(key.Principal, SchemeName));
+    private static Task<AuthenticateResult> Result(VerifiedKey? key) =>
+        key?.Authenticated ?? Task.FromResult(AuthenticateResult.Fail("The API key is not valid."));
 
     public Task ChallengeAsync(AuthenticationProperties? properties)
     {

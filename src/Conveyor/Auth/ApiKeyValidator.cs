@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
 using Conveyor.Hosting;
@@ -22,26 +23,43 @@ public sealed class ApiKeyValidator(IApiKeyStore store, KeyUsage usage, TimeProv
     /// <summary>The key with its principal when it is valid now; null when malformed, unknown, revoked or expired.</summary>
     public ValueTask<VerifiedKey?> ValidateAsync(ReadOnlyMemory<char> presented, CancellationToken ct)
     {
-        var key = presented.Span;
-        if (key.Length > KeyHash.MaxKeyLength || !key.StartsWith(ApiKeyGenerator.Scheme, StringComparison.Ordinal)
-            || key.Length <= ApiKeyGenerator.Scheme.Length + ApiKeyGenerator.PrefixLength)
-        {
-            return ValueTask.FromResult<VerifiedKey?>(null);
-        }
-        var hash = KeyHash.Of(key);
+        if (!IsWellFormed(presented.Span)) return ValueTask.FromResult<VerifiedKey?>(null);
+        var hash = KeyHash.Of(presented.Span);
         var now = time.GetUtcNow();
-        if (_verified.TryGetValue(hash, out var cached) && now - cached.CheckedAt < TimeSpan.FromSeconds(options.Value.Auth.KeyCacheSeconds)
-            && IsLive(cached.Key.Record, now))
-        {
-            if (now - cached.TouchedAt >= TouchEvery)
-            {
-                _verified[hash] = cached with { TouchedAt = now };
-                usage.Touch(cached.Key.Record.Id, now);
-            }
-            return ValueTask.FromResult<VerifiedKey?>(cached.Key);
-        }
-        var prefix = key.Slice(ApiKeyGenerator.Scheme.Length, ApiKeyGenerator.PrefixLength).ToString();
+        if (TryGetCached(hash, now, out var verified)) return ValueTask.FromResult<VerifiedKey?>(verified);
+        var prefix = presented.Span.Slice(ApiKeyGenerator.Scheme.Length, ApiKeyGenerator.PrefixLength).ToString();
         return VerifyAsync(prefix, hash, now, ct);
+    }
+
+    /// <summary>
+    /// The key when this node verified it within <see cref="AuthOptions.KeyCacheSeconds"/> and it is still live:
+    /// no store, no await. False means "not known here", not "invalid": <see cref="ValidateAsync"/> decides those.
+    /// </summary>
+    public bool TryGetVerified(ReadOnlySpan<char> presented, [NotNullWhen(true)] out VerifiedKey? key)
+    {
+        key = null;
+        return IsWellFormed(presented) && TryGetCached(KeyHash.Of(presented), time.GetUtcNow(), out key);
+    }
+
+    private static bool IsWellFormed(ReadOnlySpan<char> key) =>
+        key.Length <= KeyHash.MaxKeyLength && key.StartsWith(ApiKeyGenerator.Scheme, StringComparison.Ordinal)
+        && key.Length > ApiKeyGenerator.Scheme.Length + ApiKeyGenerator.PrefixLength;
+
+    private bool TryGetCached(KeyHash hash, DateTimeOffset now, [NotNullWhen(true)] out VerifiedKey? key)
+    {
+        key = null;
+        if (!_verified.TryGetValue(hash, out var cached) || now - cached.CheckedAt >= TimeSpan.FromSeconds(options.Value.Auth.KeyCacheSeconds)
+            || !IsLive(cached.Key.Record, now))
+        {
+            return false;
+        }
+        if (now - cached.TouchedAt >= TouchEvery)
+        {
+            _verified[hash] = cached with { TouchedAt = now };
+            usage.Touch(cached.Key.Record.Id, now);
+        }
+        key = cached.Key;
+        return true;
     }
 
     private async ValueTask<VerifiedKey?> VerifyAsync(string prefix, KeyHash hash, DateTimeOffset now, CancellationToken ct)
@@ -54,9 +72,7 @@ public sealed class ApiKeyValidator(IApiKeyStore store, KeyUsage usage, TimeProv
             return null;
         }
         usage.Touch(record.Id, now);
-        // Built once per verification and shared by the key's requests: nothing in the pipeline changes a principal,
-        // and rebuilding four claims per request was a measurable part of auth's cost.
-        var verified = new VerifiedKey(record, ConveyorAuth.Principal(record, ApiKeyAuthenticationHandler.SchemeName));
+        var verified = new VerifiedKey(record);
         _verified[hash] = new Entry(verified, now, now);
         return verified;
     }

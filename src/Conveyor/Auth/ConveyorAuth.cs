@@ -27,6 +27,9 @@ public static class ConveyorAuth
     public const string CookieName = "conveyor.auth";
     public const string PrefixClaim = "conveyor:key_prefix";
 
+    /// <summary>The application property <c>UseAuthentication()</c> sets (ASP.NET Core's AuthAppBuilderExtensions).</summary>
+    private const string AuthenticationMiddlewareSetKey = "__AuthenticationMiddlewareSet";
+
     public static IServiceCollection AddConveyorAuth(this IServiceCollection services, ConveyorOptions options)
     {
         var auth = options.Auth;
@@ -133,11 +136,17 @@ public static class ConveyorAuth
         return services;
     }
 
-    /// <summary>Forwarded headers (only from trusted proxies), authentication, the rate limiter and authorization, in that order.</summary>
+    /// <summary>
+    /// Authentication (ASP.NET Core's middleware, behind <see cref="ConveyorAuthenticationMiddleware"/>'s short way for
+    /// recently verified keys), the rate limiter and authorization, in that order.
+    /// </summary>
     public static WebApplication UseConveyorAuth(this WebApplication app, ConveyorOptions options)
     {
         app.UseRouting();
-        app.UseAuthentication();
+        app.UseMiddleware<ConveyorAuthenticationMiddleware>();
+        // What UseAuthentication() marks: without it, WebApplication adds a second authentication middleware of its own
+        // in front of the pipeline.
+        ((IApplicationBuilder)app).Properties[AuthenticationMiddlewareSetKey] = true;
         app.UseRateLimiter();
         app.UseAuthorization();
         app.UseAntiforgery();
