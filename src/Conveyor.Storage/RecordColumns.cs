@@ -24,12 +24,19 @@ public static class RecordColumns
     {
         if (columns is null || data.Length == 0 || data[0] != '[') return data;
         using var document = JsonDocument.Parse(data);
-        var buffer = new ArrayBufferWriter<byte>(data.Length + columns.Count * 16);
+        return ToObject(document.RootElement, columns);
+    }
+
+    /// <summary>The same for a row already parsed (an element of a stored chunk of rows).</summary>
+    public static string ToObject(JsonElement row, IReadOnlyList<string>? columns)
+    {
+        if (columns is null || row.ValueKind != JsonValueKind.Array) return row.GetRawText();
+        var buffer = new ArrayBufferWriter<byte>(256 + columns.Count * 16);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
             var index = 0;
-            foreach (var value in document.RootElement.EnumerateArray())
+            foreach (var value in row.EnumerateArray())
             {
                 writer.WritePropertyName(index < columns.Count ? columns[index] : $"column_{index + 1}");
                 value.WriteTo(writer);

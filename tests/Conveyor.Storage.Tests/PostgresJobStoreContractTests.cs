@@ -38,36 +38,50 @@ public sealed class PostgresJobStoreContractTests : JobStoreContract
     }
 
     [Fact]
-    public async Task A_page_of_a_large_load_is_read_through_the_BRIN_index_from_its_own_block_ranges()
+    public async Task A_load_is_stored_in_uncompressed_chunks_of_consecutive_rows_and_a_page_reads_a_few_of_them_by_the_key()
     {
         var job = await CreateAsync(ANewJob.OfType("csv").WithDataset("big"));
         var claimed = await ClaimOnlyAsync(job.Id);
         var records = (IRecordStore)Store;
+        var padding = new string('x', 200);
+        var large = new string('y', 3 * Conveyor.Storage.Postgres.PostgresJobStore.ChunkBytes);
+        string Row(int i) => i == 20_001 ? $$"""["{{i}}","{{large}}"]""" : $$"""["{{i}}","{{padding}}"]""";
         await using (var load = await records.BeginLoadAsync(new LoadFence(job.Id, Worker, claimed.Attempt, "big"), Ct))
         {
             await load.SetColumnsAsync(["n", "padding"], Ct);
-            var padding = new string('x', 200);
-            for (var i = 1; i <= 30_000; i++) await load.AddAsync(i, $$"""["{{i}}","{{padding}}"]""".AsMemory(), Ct);
+            for (var i = 1; i <= 30_000; i++) await load.AddAsync(i, Row(i).AsMemory(), Ct);
             await load.CompleteAsync([], Ct);
         }
-        await Db.ExecuteAsync("ANALYZE records", Ct);
+        await Db.ExecuteAsync("ANALYZE record_chunks", Ct);
+        var where = $"WHERE job_id = '{job.Id}'";
 
-        var sql = Conveyor.Storage.Postgres.PostgresJobStore.SelectRowRange
-            .Replace("@job_id", $"'{job.Id}'::uuid").Replace("@after", "20000").Replace("@limit", "100");
-        // The store summarizes the load's block ranges in the background after the commit; then a page reads a
-        // few of the load's ~1,000 blocks, by the index.
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var plan = await Db.ScalarTextAsync($"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}", Ct);
-            Assert.Contains("records_job_row_brin", plan);
-            using var document = System.Text.Json.JsonDocument.Parse(plan);
-            var top = document.RootElement[0].GetProperty("Plan");
-            Assert.Equal(100, top.GetProperty("Actual Rows").GetInt64());
-            var blocks = top.GetProperty("Shared Hit Blocks").GetInt64() + top.GetProperty("Shared Read Blocks").GetInt64();
-            if (blocks <= 80) break;
-            Assert.True(DateTime.UtcNow < deadline, $"A page still reads {blocks} blocks 30 s after the load: its ranges were never summarized.");
-            await Task.Delay(50, Ct);
-        }
+        // ~215-byte rows, 8 to a chunk; every chunk but the one oversized row's stays under ChunkBytes, so none is
+        // compressed; the records view gives the rows back one by one, numbered 1..30,000.
+        var chunks = long.Parse(await Db.ScalarTextAsync($"SELECT count(*) FROM record_chunks {where}", Ct));
+        Assert.InRange(chunks, 30_000 / 9, 30_000 / 7);
+        Assert.Equal("1", await Db.ScalarTextAsync(
+            $"SELECT count(*) FROM record_chunks {where} AND octet_length(rows::text) > {Conveyor.Storage.Postgres.PostgresJobStore.ChunkBytes}", Ct));
+        Assert.Equal("1", await Db.ScalarTextAsync($"SELECT json_array_length(rows) FROM record_chunks {where} AND first_row = 20001", Ct));
+        Assert.Equal("30000 30000 1 30000", await Db.ScalarTextAsync(
+            $"SELECT concat_ws(' ', count(*), count(DISTINCT row_number), min(row_number), max(row_number)) FROM records {where}", Ct));
+
+        // A page from the middle of a chunk, across the oversized row: the rows after the cursor, in order, as objects.
+        var page = await records.ListRecordsAsync(new RecordQuery { JobId = job.Id, After = (job.Id, 19_997), Limit = 100 }, Ct);
+        Assert.Equal(Enumerable.Range(19_998, 100).Select(i => (long)i), page.Select(r => r.RowNumber));
+        Assert.All(page, r => Assert.Equal($$"""{"n":"{{r.RowNumber}}","padding":"{{(r.RowNumber == 20_001 ? large : padding)}}"}""", r.Data));
+        Assert.All(page, r => Assert.Equal("big", r.Dataset));
+        var tail = await records.ListRecordsAsync(new RecordQuery { JobId = job.Id, After = (job.Id, 29_950), Limit = 100 }, Ct);
+        Assert.Equal(Enumerable.Range(29_951, 50).Select(i => (long)i), tail.Select(r => r.RowNumber));
+
+        // The page's plan: the primary key, and a few of the load's ~3,750 chunks.
+        var sql = Conveyor.Storage.Postgres.PostgresJobStore.SelectChunks
+            .Replace("@job_id", $"'{job.Id}'::uuid").Replace("@after", "19997").Replace("@limit", "100");
+        var plan = await Db.ScalarTextAsync($"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}", Ct);
+        Assert.Contains("record_chunks_pkey", plan);
+        using var document = System.Text.Json.JsonDocument.Parse(plan);
+        var top = document.RootElement[0].GetProperty("Plan");
+        Assert.InRange(top.GetProperty("Actual Rows").GetInt64(), 12, 16);
+        var blocks = top.GetProperty("Shared Hit Blocks").GetInt64() + top.GetProperty("Shared Read Blocks").GetInt64();
+        Assert.True(blocks <= 40, $"A page read {blocks} blocks.");
     }
 }

@@ -1,3 +1,5 @@
+using System.Text;
+using System.Text.Json;
 using Conveyor.Core;
 using Npgsql;
 using NpgsqlTypes;
@@ -17,16 +19,19 @@ public sealed partial class PostgresJobStore
     /// </summary>
     private const string FenceCheckForShare = FenceCheck + " FOR SHARE";
 
-    private const string CopyRecords = "COPY records (job_id, row_number, dataset, data) FROM STDIN (FORMAT BINARY)";
+    /// <summary>Rows go in as chunks (migration 0005): a run of consecutive rows per table row.</summary>
+    private const string CopyChunks = "COPY record_chunks (job_id, first_row, dataset, rows) FROM STDIN (FORMAT BINARY)";
 
     /// <summary>
-    /// Removes a job's rows and its <c>record_loads</c> row. Without a committed load there are no rows, and the
-    /// EXISTS (a one-time filter) skips the records table: that scan is not free, for the planner may read every
-    /// block range a big recent load filled, or the whole table when few jobs hold all of it.
+    /// A chunk is closed before its JSON passes this many UTF-8 bytes: under the ~2 KB at which PostgreSQL would
+    /// move the value out of line and compress it, which costs a load far more than the chunking saves.
     /// </summary>
+    internal const int ChunkBytes = 1900;
+
+    /// <summary>Removes the rows and the <c>record_loads</c> row of the jobs in <c>@ids</c> (by the primary keys).</summary>
     private const string DeleteRecords = """
-        WITH load AS (DELETE FROM record_loads WHERE job_id = @id RETURNING 1)
-        DELETE FROM records WHERE job_id = @id AND EXISTS (SELECT 1 FROM load)
+        WITH load AS (DELETE FROM record_loads WHERE job_id = ANY(@ids))
+        DELETE FROM record_chunks WHERE job_id = ANY(@ids)
         """;
 
     private const string InsertLoad = """
@@ -34,32 +39,29 @@ public sealed partial class PostgresJobStore
         ON CONFLICT (job_id) DO UPDATE SET columns = excluded.columns, loaded_at = excluded.loaded_at
         """;
 
-    /// <summary>Summarizes the block ranges loads have filled since the last call (see migration 0004).</summary>
-    private const string SummarizeRecords = "SELECT brin_summarize_new_values('records_job_row_brin')";
-
     /// <summary>
-    /// One page of a job's rows. Rows are numbered 1..n without gaps, so the page is the number range after the
-    /// cursor, which the BRIN index finds without reading the rest of the job. A job without a committed load has
-    /// no rows, and the EXISTS (a one-time filter) skips the table for it.
+    /// The chunks that hold rows <c>@after + 1</c> to <c>@after + @limit</c> of a job: the one holding the first of them
+    /// (found by one probe of the primary key) and those starting up to the last. Rows are numbered 1..n without
+    /// gaps, so these are all a page needs.
     /// </summary>
-    internal const string SelectRowRange = """
-        SELECT row_number, dataset, data::text FROM records
-        WHERE job_id = @job_id AND row_number > @after AND row_number <= @after + @limit
-            AND EXISTS (SELECT 1 FROM record_loads WHERE job_id = @job_id)
-        ORDER BY row_number
+    internal const string SelectChunks = """
+        SELECT first_row, dataset, rows::text FROM record_chunks
+        WHERE job_id = @job_id AND first_row <= @after + @limit
+            AND first_row >= (SELECT coalesce(max(first_row), 1) FROM record_chunks WHERE job_id = @job_id AND first_row <= @after + 1)
+        ORDER BY first_row
         """;
 
-    /// <summary>The general form, for rows that are not numbered densely (none today): correct, but reads the rest of the job.</summary>
-    private const string SelectRowsAfter = """
-        SELECT row_number, dataset, data::text FROM records
-        WHERE job_id = @job_id AND row_number > @after AND EXISTS (SELECT 1 FROM record_loads WHERE job_id = @job_id)
-        ORDER BY row_number LIMIT @limit
+    /// <summary>The chunks after those, should rows not be numbered densely (none are today): at a job's end, nothing.</summary>
+    private const string SelectChunksBeyond = """
+        SELECT first_row, dataset, rows::text FROM record_chunks
+        WHERE job_id = @job_id AND first_row > @after + @limit
+        ORDER BY first_row LIMIT @missing
         """;
 
-    private static NpgsqlBatchCommand PurgeRecordsCommand(Guid jobId)
+    private static NpgsqlBatchCommand PurgeRecordsCommand(Guid[] jobIds)
     {
         var command = new NpgsqlBatchCommand(DeleteRecords);
-        Add(command.Parameters, "id", jobId);
+        Add(command.Parameters, "ids", jobIds);
         return command;
     }
 
@@ -169,10 +171,10 @@ public sealed partial class PostgresJobStore
             await CheckFenceAsync(connection, tx, fence, forShare: false, ct);
             await using (var clear = new NpgsqlCommand(DeleteRecords, connection, tx))
             {
-                Add(clear, "id", fence.JobId);
+                Add(clear, "ids", new[] { fence.JobId });
                 await clear.ExecuteNonQueryAsync(ct);
             }
-            var importer = await connection.BeginBinaryImportAsync(CopyRecords, ct);
+            var importer = await connection.BeginBinaryImportAsync(CopyChunks, ct);
             return new PostgresRecordLoad(this, connection, tx, importer, fence);
         }
         catch
@@ -208,7 +210,7 @@ public sealed partial class PostgresJobStore
         await using var tx = await connection.BeginTransactionAsync(ct);
         await using (var clear = new NpgsqlCommand(DeleteRecords, connection, tx))
         {
-            Add(clear, "id", fence.JobId);
+            Add(clear, "ids", new[] { fence.JobId });
             await clear.ExecuteNonQueryAsync(ct);
         }
         await ReplaceFailuresAsync(connection, tx, fence.JobId, failures, ct);
@@ -289,22 +291,22 @@ public sealed partial class PostgresJobStore
             var columnsQuery = new NpgsqlBatchCommand("SELECT columns::text FROM record_loads WHERE job_id = @job_id");
             Add(columnsQuery.Parameters, "job_id", jobId);
             batch.BatchCommands.Add(columnsQuery);
-            batch.BatchCommands.Add(RowsCommand(SelectRowRange, jobId, afterRow, limit));
+            batch.BatchCommands.Add(ChunksCommand(SelectChunks, jobId, afterRow, limit));
             await using var reader = await batch.ExecuteReaderAsync(ct);
             if (await reader.ReadAsync(ct) && !reader.IsDBNull(0)) columns = RecordColumns.Deserialize(reader.GetString(0));
             await reader.NextResultAsync(ct);
-            await ReadRowsAsync(reader, jobId, columns, rows, ct);
+            await ReadChunksAsync(reader, jobId, columns, afterRow, before + limit, rows, ct);
         }
         var missing = limit - (rows.Count - before);
         if (missing == 0) return;
-        // Fewer rows than numbers: the end of the job (the usual case, and then this finds nothing at once), or a gap.
-        var last = rows.Count > before ? rows[^1].RowNumber : afterRow;
-        await using var rest = new NpgsqlBatch(connection) { BatchCommands = { RowsCommand(SelectRowsAfter, jobId, last, missing) } };
-        await using var restReader = await rest.ExecuteReaderAsync(ct);
-        await ReadRowsAsync(restReader, jobId, columns, rows, ct);
+        var rest = ChunksCommand(SelectChunksBeyond, jobId, afterRow, limit);
+        Add(rest.Parameters, "missing", (long)missing);
+        await using var restBatch = new NpgsqlBatch(connection) { BatchCommands = { rest } };
+        await using var restReader = await restBatch.ExecuteReaderAsync(ct);
+        await ReadChunksAsync(restReader, jobId, columns, afterRow, before + limit, rows, ct);
     }
 
-    private static NpgsqlBatchCommand RowsCommand(string sql, Guid jobId, long afterRow, int limit)
+    private static NpgsqlBatchCommand ChunksCommand(string sql, Guid jobId, long afterRow, int limit)
     {
         var command = new NpgsqlBatchCommand(sql);
         Add(command.Parameters, "job_id", jobId);
@@ -313,11 +315,22 @@ public sealed partial class PostgresJobStore
         return command;
     }
 
-    private static async Task ReadRowsAsync(NpgsqlDataReader reader, Guid jobId, IReadOnlyList<string>? columns, List<RecordRow> rows,
-        CancellationToken ct)
+    /// <summary>Unpacks chunks into rows, keeping those after <paramref name="afterRow"/> until the list holds <paramref name="until"/>.</summary>
+    private static async Task ReadChunksAsync(NpgsqlDataReader reader, Guid jobId, IReadOnlyList<string>? columns, long afterRow, int until,
+        List<RecordRow> rows, CancellationToken ct)
     {
-        while (await reader.ReadAsync(ct))
-            rows.Add(new RecordRow(jobId, reader.GetInt64(0), reader.GetString(1), RecordColumns.ToObject(reader.GetString(2), columns)));
+        while (rows.Count < until && await reader.ReadAsync(ct))
+        {
+            var rowNumber = reader.GetInt64(0);
+            var dataset = reader.GetString(1);
+            using var chunk = JsonDocument.Parse(reader.GetString(2));
+            foreach (var row in chunk.RootElement.EnumerateArray())
+            {
+                if (rowNumber > afterRow) rows.Add(new RecordRow(jobId, rowNumber, dataset, RecordColumns.ToObject(row, columns)));
+                if (rows.Count == until) return;
+                rowNumber++;
+            }
+        }
     }
 
     public async Task<IReadOnlyList<DatasetSummary>> ListDatasetsAsync(CancellationToken ct)
@@ -335,29 +348,18 @@ public sealed partial class PostgresJobStore
     }
 
     /// <summary>
-    /// Summarizes the BRIN ranges committed loads filled, so that reads of their rows skip everything else. It runs
-    /// in the background (<see cref="_summarizer"/>): a job's success does not wait for it, and until it has run a
-    /// read treats the new ranges as candidates, which is slower, never wrong (VACUUM summarizes them too).
+    /// An open COPY inside the attempt's transaction, which packs consecutive rows into chunks (migration 0005);
+    /// disposing it unfinished rolls everything back.
     /// </summary>
-    private async Task SummarizeRecordsAsync(CancellationToken ct)
-    {
-        try
-        {
-            await using var connection = await _dataSource.OpenConnectionAsync(ct);
-            await using var command = new NpgsqlCommand(SummarizeRecords, connection);
-            await command.ExecuteNonQueryAsync(ct);
-        }
-        catch (NpgsqlException e) when (!ct.IsCancellationRequested)
-        {
-            PostgresLog.SummarizeFailed(_logger, e);
-        }
-    }
-
-    /// <summary>An open COPY inside the attempt's transaction; disposing it unfinished rolls everything back.</summary>
     private sealed class PostgresRecordLoad(PostgresJobStore store, NpgsqlConnection connection, NpgsqlTransaction tx,
         NpgsqlBinaryImporter importer, LoadFence fence) : IRecordLoad
     {
         private IReadOnlyList<string>? _columns;
+        private char[] _chunk = new char[2 * ChunkBytes];
+        private int _chunkLength;
+        private int _chunkBytes;
+        private long _firstRow;
+        private long _nextRow;
         private bool _importing = true;
         private bool _disposed;
 
@@ -369,18 +371,56 @@ public sealed partial class PostgresJobStore
 
         public ValueTask AddAsync(long rowNumber, ReadOnlyMemory<char> json, CancellationToken ct)
         {
-            // Synchronous writes fill Npgsql's buffer and only block when it flushes: far cheaper per row than
-            // an async call, and this runs on a worker's own task.
+            // A chunk holds consecutive rows, and closes before it would pass ChunkBytes (one row may be larger).
+            var bytes = Encoding.UTF8.GetByteCount(json.Span) + 1;
+            if (_chunkLength > 0 && (rowNumber != _nextRow || _chunkBytes + bytes + 1 > ChunkBytes)) WriteChunk();
+            if (_chunkLength == 0)
+            {
+                _firstRow = rowNumber;
+                _chunkBytes = 1;
+                Append('[');
+            }
+            else
+            {
+                Append(',');
+            }
+            Append(json.Span);
+            _chunkBytes += bytes;
+            _nextRow = rowNumber + 1;
+            return ValueTask.CompletedTask;
+        }
+
+        private void Append(char c)
+        {
+            if (_chunkLength == _chunk.Length) Array.Resize(ref _chunk, _chunk.Length * 2);
+            _chunk[_chunkLength++] = c;
+        }
+
+        private void Append(ReadOnlySpan<char> text)
+        {
+            if (_chunkLength + text.Length > _chunk.Length) Array.Resize(ref _chunk, Math.Max(_chunk.Length * 2, _chunkLength + text.Length + 1));
+            text.CopyTo(_chunk.AsSpan(_chunkLength));
+            _chunkLength += text.Length;
+        }
+
+        /// <summary>
+        /// Writes the open chunk as one COPY row. Synchronous writes fill Npgsql's buffer and only block when it
+        /// flushes: far cheaper than an async call, and this runs on a worker's own task.
+        /// </summary>
+        private void WriteChunk()
+        {
+            Append(']');
             importer.StartRow();
             importer.Write(fence.JobId, NpgsqlDbType.Uuid);
-            importer.Write(rowNumber, NpgsqlDbType.Bigint);
+            importer.Write(_firstRow, NpgsqlDbType.Bigint);
             importer.Write(fence.Dataset, NpgsqlDbType.Text);
-            importer.Write(json, NpgsqlDbType.Json);
-            return ValueTask.CompletedTask;
+            importer.Write(new ReadOnlyMemory<char>(_chunk, 0, _chunkLength), NpgsqlDbType.Json);
+            _chunkLength = 0;
         }
 
         public async Task CompleteAsync(IReadOnlyList<RecordFailure> failures, CancellationToken ct)
         {
+            if (_chunkLength > 0) WriteChunk();
             await importer.CompleteAsync(ct);
             await importer.DisposeAsync();
             _importing = false;
@@ -394,7 +434,6 @@ public sealed partial class PostgresJobStore
             await ReplaceFailuresAsync(connection, tx, fence.JobId, failures, ct);
             await CheckFenceAsync(connection, tx, fence, forShare: true, ct);
             await tx.CommitAsync(ct);
-            store._summarizer.Request();
         }
 
         public async ValueTask DisposeAsync()

@@ -251,7 +251,6 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
     private readonly ILogger<PostgresJobStore> _logger;
     private readonly QueueSignalHub _signals = new();
     private readonly PostgresQueueListener _listener;
-    private readonly BackgroundRepeater _summarizer;
 
     public PostgresJobStore(NpgsqlDataSource dataSource, TimeProvider time, ILogger<PostgresJobStore> logger)
         : this(dataSource, ownsDataSource: false, time, logger)
@@ -265,7 +264,6 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
         _time = time;
         _logger = logger;
         _listener = new PostgresQueueListener(dataSource, _signals, Channel, logger);
-        _summarizer = new BackgroundRepeater(SummarizeRecordsAsync);
     }
 
     /// <summary>A store over its own data source for <paramref name="connectionString"/>, disposed with the store.</summary>
@@ -857,7 +855,6 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
     public async ValueTask DisposeAsync()
     {
         await _listener.DisposeAsync();
-        await _summarizer.DisposeAsync();
         if (_ownsDataSource) await _dataSource.DisposeAsync();
     }
 
@@ -928,10 +925,10 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
         Add(p, "records_total", Column(updates, n, u => u?.RecordsTotal));
         Add(p, "actor", actor);
         Add(p, "audit_id", auditId);
-        // A failed or cancelled job leaves no rows in its dataset: one DELETE per such job, by a constant job id,
-        // which the BRIN index on records can serve (it cannot serve job_id = ANY(...)).
+        // A failed or cancelled job leaves no rows in its dataset.
         var commands = new List<NpgsqlBatchCommand> { write };
-        commands.AddRange(changes.Where(c => c.After.Status is JobStatus.Failed or JobStatus.Cancelled).Select(c => PurgeRecordsCommand(c.After.Id)));
+        var purged = changes.Where(c => c.After.Status is JobStatus.Failed or JobStatus.Cancelled).Select(c => c.After.Id).ToArray();
+        if (purged.Length > 0) commands.Add(PurgeRecordsCommand(purged));
         if (changes.Any(c => c.After.Status == JobStatus.Queued)) commands.Add(new NpgsqlBatchCommand(Notify));
         return [.. commands];
     }

@@ -15,7 +15,4 @@ internal static partial class PostgresLog
         Message = "Queue notification listener failed; reconnecting in {Delay} (workers fall back to polling meanwhile)")]
     public static partial void ListenerFailed(ILogger logger, Exception exception, TimeSpan delay);
 
-    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning,
-        Message = "Summarizing the records BRIN index after a load failed; reads of new rows stay correct, VACUUM will summarize them")]
-    public static partial void SummarizeFailed(ILogger logger, Exception exception);
 }
