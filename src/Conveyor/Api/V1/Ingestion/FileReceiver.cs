@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Security.Cryptography;
 using Conveyor.Ingestion;
 using Conveyor.Ingestion.Detection;
+using Microsoft.Win32.SafeHandles;
 
 namespace Conveyor.Api.V1.Ingestion;
 
@@ -36,6 +37,7 @@ public static class FileReceiver
             {
                 Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0, Options = FileOptions.Asynchronous,
             }))
+            await using (var sync = new DiskSync((file as FileStream)?.SafeFileHandle))
             {
                 hash.AppendData(head, 0, headLength);
                 await file.WriteAsync(head.AsMemory(0, headLength), ct);
@@ -46,8 +48,10 @@ public static class FileReceiver
                     if (size > maxBytes) throw UploadRejectedException.TooLarge($"A file may be at most {maxBytes} bytes.");
                     hash.AppendData(buffer, 0, read);
                     await file.WriteAsync(buffer.AsMemory(0, read), ct);
+                    sync.Written(read);
                 }
                 await file.FlushAsync(ct);
+                await sync.CompleteAsync();
             }
             return new ReceivedFile(id, relative.Replace('\\', '/'), directory, size, Convert.ToHexStringLower(hash.GetHashAndReset()), sniff, detection);
         }
@@ -59,6 +63,48 @@ public static class FileReceiver
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Makes a received file durable before the transaction that queues its job commits: a job whose file a power cut
+    /// had truncated would load part of it and succeed. The file is flushed to disk (fsync) in the background after
+    /// every 64 MiB while the upload goes on, so the flush at the end has only the tail left to write. (On ext4, the
+    /// fsync of a new file also commits the directory entries that name it.) A stream that is not a file (a test's
+    /// stand-in) has nothing to sync.
+    /// </summary>
+    private sealed class DiskSync(SafeFileHandle? handle) : IAsyncDisposable
+    {
+        private const long Every = 64L << 20;
+        private long _unsynced;
+        private Task _inFlight = Task.CompletedTask;
+
+        public void Written(int bytes)
+        {
+            _unsynced += bytes;
+            if (handle is null || _unsynced < Every || !_inFlight.IsCompleted) return;
+            _inFlight.GetAwaiter().GetResult(); // a failed flush fails the upload
+            _unsynced = 0;
+            _inFlight = Task.Run(() => RandomAccess.FlushToDisk(handle));
+        }
+
+        public async Task CompleteAsync()
+        {
+            if (handle is null) return;
+            await _inFlight;
+            RandomAccess.FlushToDisk(handle);
+        }
+
+        /// <summary>Waits for a flush still running (the file closes next); its failure no longer matters then.</summary>
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await _inFlight;
+            }
+            catch (IOException)
+            {
+            }
         }
     }
 
