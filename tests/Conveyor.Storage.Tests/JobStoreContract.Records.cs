@@ -112,6 +112,39 @@ public abstract partial class JobStoreContract
     }
 
     [Fact]
+    public async Task Pages_of_every_size_start_and_end_inside_record_chunks_and_read_each_row_once_in_order()
+    {
+        // Rows of 10 to ~3,000 bytes (some alone past RecordChunks.MaxBytes, most packed many to a chunk), read back in
+        // pages of 1, 7, 100 and 1,000 rows, by job and by dataset: every row once, in order, value for value.
+        var (job, fence) = await RunningLoadAsync("mixed");
+        string Row(int i) => $$"""{"n":{{i}},"s":"{{new string('x', i % 97 == 0 ? 3_000 : i % 13 * 11)}}"}""";
+        await using (var load = await Records.BeginLoadAsync(fence, Ct))
+        {
+            for (var i = 1; i <= 2_000; i++) await load.AddAsync(i, Row(i).AsMemory(), Ct);
+            await load.CompleteAsync([], Ct);
+        }
+        await SucceedAsync(job.Id, 2_000);
+        foreach (var limit in new[] { 1, 7, 100, 1_000 })
+        {
+            foreach (var byDataset in new[] { false, true })
+            {
+                var read = new List<RecordRow>();
+                RecordQuery query = byDataset ? new() { Dataset = "mixed", Limit = limit } : new() { JobId = job.Id, Limit = limit };
+                while (read.Count <= 2_000)
+                {
+                    var page = await Records.ListRecordsAsync(query, Ct);
+                    read.AddRange(page);
+                    if (page.Count < limit) break;
+                    query = query with { After = (job.Id, page[^1].RowNumber) };
+                }
+                Assert.Equal(Enumerable.Range(1, 2_000).Select(i => (long)i), read.Select(r => r.RowNumber));
+                Assert.All(read, r => Assert.Equal(Row((int)r.RowNumber), r.Data.Replace(" ", "")));
+            }
+        }
+        Assert.Equal((2_000, 2_000), await Db.CountRecordsAsync(job.Id, Ct));
+    }
+
+    [Fact]
     public async Task A_load_by_an_attempt_that_lost_the_job_is_refused_and_leaves_nothing()
     {
         var (job, fence) = await RunningLoadAsync();

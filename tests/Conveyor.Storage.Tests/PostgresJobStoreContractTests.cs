@@ -44,7 +44,7 @@ public sealed class PostgresJobStoreContractTests : JobStoreContract
         var claimed = await ClaimOnlyAsync(job.Id);
         var records = (IRecordStore)Store;
         var padding = new string('x', 200);
-        var large = new string('y', 3 * Conveyor.Storage.Postgres.PostgresJobStore.ChunkBytes);
+        var large = new string('y', 3 * RecordChunks.MaxBytes);
         string Row(int i) => i == 20_001 ? $$"""["{{i}}","{{large}}"]""" : $$"""["{{i}}","{{padding}}"]""";
         await using (var load = await records.BeginLoadAsync(new LoadFence(job.Id, Worker, claimed.Attempt, "big"), Ct))
         {
@@ -60,7 +60,7 @@ public sealed class PostgresJobStoreContractTests : JobStoreContract
         var chunks = long.Parse(await Db.ScalarTextAsync($"SELECT count(*) FROM record_chunks {where}", Ct));
         Assert.InRange(chunks, 30_000 / 9, 30_000 / 7);
         Assert.Equal("1", await Db.ScalarTextAsync(
-            $"SELECT count(*) FROM record_chunks {where} AND octet_length(rows::text) > {Conveyor.Storage.Postgres.PostgresJobStore.ChunkBytes}", Ct));
+            $"SELECT count(*) FROM record_chunks {where} AND octet_length(rows::text) > {RecordChunks.MaxBytes}", Ct));
         Assert.Equal("1", await Db.ScalarTextAsync($"SELECT json_array_length(rows) FROM record_chunks {where} AND first_row = 20001", Ct));
         Assert.Equal("30000 30000 1 30000", await Db.ScalarTextAsync(
             $"SELECT concat_ws(' ', count(*), count(DISTINCT row_number), min(row_number), max(row_number)) FROM records {where}", Ct));

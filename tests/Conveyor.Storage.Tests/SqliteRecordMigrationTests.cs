@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Conveyor.Storage.Tests;
 
-/// <summary>Migration 0005 (records keyed by load) on a database that already holds rows of the old layout.</summary>
+/// <summary>Migrations 0005 (records keyed by load) and 0006 (rows in chunks) on a database that holds rows of the old layout.</summary>
 public sealed class SqliteRecordMigrationTests : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "conveyor-tests", Guid.NewGuid().ToString("N"));
@@ -41,6 +41,14 @@ public sealed class SqliteRecordMigrationTests : IDisposable
             rows.Select(r => (r.JobId, r.RowNumber, r.Dataset, r.Data.Replace(" ", ""))));
         var other = Assert.Single(await store.ListRecordsAsync(new RecordQuery { JobId = second, Limit = 10 }, Ct));
         Assert.Equal(("other", """{"x":1}"""), (other.Dataset, other.Data.Replace(" ", "")));
+
+        // And the records view (migration 0006 packs rows in chunks) still answers as the table did.
+        await using var reading = new SqliteConnection($"Data Source={file};Pooling=False");
+        await reading.OpenAsync(Ct);
+        await using var view = reading.CreateCommand();
+        view.CommandText = "SELECT group_concat(dataset || ' ' || row_number || ' ' || data, '; ') FROM (SELECT * FROM records ORDER BY job_id = $first DESC, row_number)";
+        view.Parameters.AddWithValue("$first", first.ToString());
+        Assert.Equal("""old 1 ["a"]; old 2 ["b"]; other 1 {"x":1}""", await view.ExecuteScalarAsync(Ct));
     }
 
     public void Dispose()

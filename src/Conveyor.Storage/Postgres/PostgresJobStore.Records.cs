@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using Conveyor.Core;
 using Npgsql;
 using NpgsqlTypes;
@@ -19,14 +18,8 @@ public sealed partial class PostgresJobStore
     /// </summary>
     private const string FenceCheckForShare = FenceCheck + " FOR SHARE";
 
-    /// <summary>Rows go in as chunks (migration 0005): a run of consecutive rows per table row.</summary>
+    /// <summary>Rows go in as chunks (<see cref="RecordChunks"/>, migration 0005): a run of consecutive rows per table row.</summary>
     private const string CopyChunks = "COPY record_chunks (job_id, first_row, dataset, rows) FROM STDIN (FORMAT BINARY)";
-
-    /// <summary>
-    /// A chunk is closed before its JSON passes this many UTF-8 bytes: under the ~2 KB at which PostgreSQL would
-    /// move the value out of line and compress it, which costs a load far more than the chunking saves.
-    /// </summary>
-    internal const int ChunkBytes = 1900;
 
     /// <summary>Removes the rows and the <c>record_loads</c> row of the jobs in <c>@ids</c> (by the primary keys).</summary>
     private const string DeleteRecords = """
@@ -321,15 +314,7 @@ public sealed partial class PostgresJobStore
     {
         while (rows.Count < until && await reader.ReadAsync(ct))
         {
-            var rowNumber = reader.GetInt64(0);
-            var dataset = reader.GetString(1);
-            using var chunk = JsonDocument.Parse(reader.GetString(2));
-            foreach (var row in chunk.RootElement.EnumerateArray())
-            {
-                if (rowNumber > afterRow) rows.Add(new RecordRow(jobId, rowNumber, dataset, RecordColumns.ToObject(row, columns)));
-                if (rows.Count == until) return;
-                rowNumber++;
-            }
+            RecordChunks.Unpack(jobId, reader.GetString(1), reader.GetInt64(0), reader.GetString(2), columns, afterRow, until, rows);
         }
     }
 
@@ -355,7 +340,7 @@ public sealed partial class PostgresJobStore
         NpgsqlBinaryImporter importer, LoadFence fence) : IRecordLoad
     {
         private IReadOnlyList<string>? _columns;
-        private char[] _chunk = new char[2 * ChunkBytes];
+        private char[] _chunk = new char[2 * RecordChunks.MaxBytes];
         private int _chunkLength;
         private int _chunkBytes;
         private long _firstRow;
@@ -371,9 +356,9 @@ public sealed partial class PostgresJobStore
 
         public ValueTask AddAsync(long rowNumber, ReadOnlyMemory<char> json, CancellationToken ct)
         {
-            // A chunk holds consecutive rows, and closes before it would pass ChunkBytes (one row may be larger).
+            // A chunk holds consecutive rows, and closes before it would pass RecordChunks.MaxBytes (one row may be larger).
             var bytes = Encoding.UTF8.GetByteCount(json.Span) + 1;
-            if (_chunkLength > 0 && (rowNumber != _nextRow || _chunkBytes + bytes + 1 > ChunkBytes)) WriteChunk();
+            if (_chunkLength > 0 && (rowNumber != _nextRow || _chunkBytes + bytes + 1 > RecordChunks.MaxBytes)) WriteChunk();
             if (_chunkLength == 0)
             {
                 _firstRow = rowNumber;

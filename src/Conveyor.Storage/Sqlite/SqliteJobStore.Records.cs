@@ -24,7 +24,7 @@ public sealed partial class SqliteJobStore
 
     private static async Task PurgeRecordsAsync(SqliteConnection connection, SqliteTransaction tx, Guid jobId, CancellationToken ct)
     {
-        await ExecuteAsync(connection, tx, "DELETE FROM record_rows WHERE load_id = (SELECT id FROM record_loads WHERE job_id = @id)", ct,
+        await ExecuteAsync(connection, tx, "DELETE FROM record_chunks WHERE load_id = (SELECT id FROM record_loads WHERE job_id = @id)", ct,
             ("@id", jobId.ToString()));
         await ExecuteAsync(connection, tx, "DELETE FROM record_loads WHERE job_id = @id", ct, ("@id", jobId.ToString()));
     }
@@ -146,16 +146,16 @@ public sealed partial class SqliteJobStore
         }, ct);
 
     /// <summary>
-    /// Binds and steps the load's prepared insert through SQLitePCL.raw, the library under Microsoft.Data.Sqlite:
-    /// a SqliteCommand execution per row cost more than SQLite's own insert (about 1.3 s per 1,000,000 rows).
+    /// Binds and steps the load's prepared insert, one record chunk at a time, through SQLitePCL.raw, the library under
+    /// Microsoft.Data.Sqlite: a SqliteCommand execution per row cost more than SQLite's own insert.
     /// </summary>
     private static void InsertRows(SqliteConnection connection, sqlite3_stmt insert, LoadChunk rows, CancellationToken ct)
     {
         for (var i = 0; i < rows.Count; i++)
         {
-            if ((i & 4095) == 0) ct.ThrowIfCancellationRequested();
-            raw.sqlite3_bind_int64(insert, 1, rows.RowNumber(i));
-            raw.sqlite3_bind_text(insert, 2, rows.Row(i));
+            if ((i & 1023) == 0) ct.ThrowIfCancellationRequested();
+            raw.sqlite3_bind_int64(insert, 1, rows.FirstRow(i));
+            raw.sqlite3_bind_text(insert, 2, rows.Chunk(i));
             var rc = raw.sqlite3_step(insert);
             raw.sqlite3_reset(insert);
             if (rc != raw.SQLITE_DONE) SqliteException.ThrowExceptionForRC(rc, connection.Handle);
@@ -201,23 +201,27 @@ public sealed partial class SqliteJobStore
         return failures;
     }
 
-    private const string RecordColumnsSql =
-        "l.job_id, r.row_number, l.dataset, r.data, (SELECT c.columns FROM record_columns c WHERE c.job_id = l.job_id)";
+    private const string RecordColumnsSql = "l.job_id, c.first_row, l.dataset, c.data, (SELECT columns FROM record_columns WHERE job_id = l.job_id)";
 
-    /// <summary>One job's rows after a row number, in order: a range of the record_rows key.</summary>
+    /// <summary>
+    /// One job's record chunks from the one holding row <c>@after_row + 1</c> (one probe of the key), in order. The
+    /// reader stops stepping once the page is full.
+    /// </summary>
     private const string JobRecords = $"""
-        SELECT {RecordColumnsSql} FROM record_loads l JOIN record_rows r ON r.load_id = l.id
-        WHERE l.job_id = @job_id AND r.row_number > @after_row ORDER BY r.row_number LIMIT @limit
+        SELECT {RecordColumnsSql} FROM record_loads l JOIN record_chunks c ON c.load_id = l.id
+        WHERE l.job_id = @job_id
+            AND c.first_row >= coalesce((SELECT max(first_row) FROM record_chunks WHERE load_id = l.id AND first_row <= @after_row + 1), 0)
+        ORDER BY c.first_row LIMIT @limit
         """;
 
     /// <summary>
-    /// The rows of a dataset's succeeded jobs after a job, by (job id, row number): the jobs in id order from
-    /// jobs_dataset_idx, each job's rows in key order, so no sort and no scan of the rows before the cursor.
+    /// The record chunks of a dataset's succeeded jobs after a job, by (job id, first row): the jobs in id order from
+    /// jobs_dataset_idx, each job's chunks in key order, so no sort and no scan of the rows before the cursor.
     /// </summary>
     private const string DatasetRecords = $"""
-        SELECT {RecordColumnsSql} FROM jobs j JOIN record_loads l ON l.job_id = j.id JOIN record_rows r ON r.load_id = l.id
+        SELECT {RecordColumnsSql} FROM jobs j JOIN record_loads l ON l.job_id = j.id JOIN record_chunks c ON c.load_id = l.id
         WHERE j.dataset = @dataset AND j.status = 'succeeded' AND j.id > @after_job
-        ORDER BY j.id, r.row_number LIMIT @limit
+        ORDER BY j.id, c.first_row LIMIT @limit
         """;
 
     public async Task<IReadOnlyList<RecordRow>> ListRecordsAsync(RecordQuery query, CancellationToken ct)
@@ -245,7 +249,7 @@ public sealed partial class SqliteJobStore
                 command.Parameters.AddWithValue("@dataset", query.Dataset ?? "");
                 command.Parameters.AddWithValue("@after_job", after?.JobId.ToString() ?? "");
                 command.Parameters.AddWithValue("@limit", query.Limit - rows.Count);
-                await reader.ReadAsync(command, ct);
+                await reader.ReadAsync(command, long.MinValue, query.Limit, ct);
             }
         }
         await tx.CommitAsync(ct);
@@ -273,13 +277,14 @@ public sealed partial class SqliteJobStore
             command.Parameters.AddWithValue("@job_id", jobId.ToString());
             command.Parameters.AddWithValue("@after_row", afterRow);
             command.Parameters.AddWithValue("@limit", limit);
-            await ReadAsync(command, ct);
+            await ReadAsync(command, afterRow, rows.Count + limit, ct);
         }
 
-        public async Task ReadAsync(SqliteCommand command, CancellationToken ct)
+        /// <summary>Unpacks the chunks the command selects, keeping rows after <paramref name="afterRow"/>, until the page holds <paramref name="until"/>.</summary>
+        public async Task ReadAsync(SqliteCommand command, long afterRow, int until, CancellationToken ct)
         {
             await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
+            while (rows.Count < until && await reader.ReadAsync(ct))
             {
                 IReadOnlyList<string>? list = null;
                 if (!reader.IsDBNull(4))
@@ -288,8 +293,8 @@ public sealed partial class SqliteJobStore
                     if (_columns?.Json != json) _columns = (json, RecordColumns.Deserialize(json));
                     list = _columns.Value.List;
                 }
-                rows.Add(new RecordRow(Guid.Parse(reader.GetString(0)), reader.GetInt64(1), reader.GetString(2),
-                    RecordColumns.ToObject(reader.GetString(3), list)));
+                RecordChunks.Unpack(Guid.Parse(reader.GetString(0)), reader.GetString(2), reader.GetInt64(1), reader.GetString(3), list, afterRow,
+                    until, rows);
             }
         }
     }

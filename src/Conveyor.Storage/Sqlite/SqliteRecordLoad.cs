@@ -11,7 +11,7 @@ public sealed partial class SqliteJobStore
     /// </summary>
     private sealed class SqliteRecordLoad : IAsyncDisposable, IRecordLoad
     {
-        private const string Insert = "INSERT INTO record_rows (load_id, row_number, data) VALUES (?3, ?1, ?2)";
+        private const string Insert = "INSERT INTO record_chunks (load_id, first_row, data) VALUES (?3, ?1, ?2)";
 
         private readonly SqliteJobStore _store;
         private readonly LoadFence _fence;
