@@ -55,7 +55,7 @@ public sealed class PostgresJobStoreContractTests : JobStoreContract
         await Db.ExecuteAsync("ANALYZE record_chunks", Ct);
         var where = $"WHERE job_id = '{job.Id}'";
 
-        // ~215-byte rows, 8 to a chunk; every chunk but the one oversized row's stays under ChunkBytes, so none is
+        // ~215-byte rows, 8 to a chunk; every chunk but the one oversized row's stays under RecordChunks.MaxBytes, so none is
         // compressed; the records view gives the rows back one by one, numbered 1..30,000.
         var chunks = long.Parse(await Db.ScalarTextAsync($"SELECT count(*) FROM record_chunks {where}", Ct));
         Assert.InRange(chunks, 30_000 / 9, 30_000 / 7);
