@@ -35,9 +35,13 @@ public sealed class IngestHandler(string type, IRecordStore records, IJobStore j
         var settings = options.Value;
         string path;
         string? fetched = null;
+        // An upload's detection result was stored with its job; a URL source's, or a retry-as-new job's (whose file is
+        // its original's), is stored here, by the load's own detection.
+        var saveDetection = true;
         if (await FindFileAsync(job, ct) is { } file)
         {
             path = root.Resolve(file.Path);
+            saveDetection = file.JobId != job.Id;
         }
         else if (job.SourceUri is { } uri && UrlFetcher.IsHttp(uri))
         {
@@ -51,7 +55,7 @@ public sealed class IngestHandler(string type, IRecordStore records, IJobStore j
 
         try
         {
-            await LoadAsync(context, path, settings, ct);
+            await LoadAsync(context, path, saveDetection, settings, ct);
         }
         finally
         {
@@ -71,7 +75,7 @@ public sealed class IngestHandler(string type, IRecordStore records, IJobStore j
         return null;
     }
 
-    private async Task LoadAsync(JobContext context, string path, IngestionOptions settings, CancellationToken ct)
+    private async Task LoadAsync(JobContext context, string path, bool saveDetection, IngestionOptions settings, CancellationToken ct)
     {
         var job = context.Job;
         await using var fileStream = new FileStream(path, new FileStreamOptions
@@ -81,7 +85,7 @@ public sealed class IngestHandler(string type, IRecordStore records, IJobStore j
         var head = new byte[ContentSniffer.HeadBytes];
         var headLength = await fileStream.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct);
         var (sniff, detection) = ContentDetector.Detect(head.AsSpan(0, headLength), complete: headLength < head.Length);
-        if (detection is not null)
+        if (saveDetection && detection is not null)
         {
             await records.SaveDetectionAsync(new DetectionRecord(job.Id, detection.Type, detection.ToJson(), time.GetUtcNow()), ct);
         }

@@ -122,6 +122,18 @@ public abstract class RoundTrip(TestServer server)
     }
 
     [Fact]
+    public async Task The_load_keeps_the_detection_result_its_upload_stored()
+    {
+        var (status, body, _) = await server.Client.UploadAsync([("d.csv", Encoding.UTF8.GetBytes(Csv(',', "\n")))]);
+        Assert.Equal(HttpStatusCode.Created, status);
+        var id = body!["items"]![0]!.Id();
+        Assert.Equal("succeeded", (await server.Client.FinishedAsync(id)).Status());
+        // Stored with the upload, before the job started; a load that wrote it again would stamp it after.
+        Assert.Equal(1, await server.Database.ScalarAsync<long>(
+            "SELECT count(*) FROM detection_results d JOIN jobs j ON j.id = d.job_id WHERE d.job_id = @id AND d.detected_at <= j.started_at", id));
+    }
+
+    [Fact]
     public async Task Csv_export_escapes_formulas_and_quotes_cells()
     {
         var dataset = "csv_" + Guid.NewGuid().ToString("N")[..12];
