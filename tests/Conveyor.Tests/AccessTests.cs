@@ -16,6 +16,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Conveyor.Tests;
 
@@ -47,7 +48,8 @@ public abstract class AccessContract(Provider provider)
     [Fact]
     public async Task No_key_a_malformed_an_unknown_a_revoked_and_an_expired_key_all_get_a_401_problem()
     {
-        await using var server = await StartAsync();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await TestServer.StartAsync(provider, configure: b => b.Services.AddSingleton<TimeProvider>(clock));
         await AssertProblem401(server.Anonymous);
         await AssertProblem401(server.NewClient("not-a-key"));
         await AssertProblem401(server.NewClient(ApiKeyGenerator.NewKey()));
@@ -59,12 +61,12 @@ public abstract class AccessContract(Provider provider)
         Assert.Equal(HttpStatusCode.NoContent, (await server.Client.SendAsync(HttpMethod.Delete, $"/api/v1/keys/{revokedId}")).Status);
         await AssertProblem401(server.NewClient(revoked));
 
-        // Verified (and so cached, for KeyCacheSeconds = 10 s) while live; refused on the first request after it expires.
-        var expiresAt = DateTimeOffset.UtcNow.AddSeconds(2);
-        var (_, expiring) = await CreateKeyAsync(server, Roles.Viewer, expiresAt);
+        // Verified (and so cached, for KeyCacheSeconds = 10 s) while live; refused on the first request after it
+        // expires, while its cache entry is still fresh.
+        var (_, expiring) = await CreateKeyAsync(server, Roles.Viewer, clock.GetUtcNow().AddSeconds(5));
         var client = server.NewClient(expiring);
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(HttpMethod.Get, "/api/v1/jobs")).Status);
-        await Task.Delay(expiresAt - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(200));
+        clock.Advance(TimeSpan.FromSeconds(6));
         await AssertProblem401(client);
 
         var viaHeader = server.NewClient(null);
