@@ -153,7 +153,7 @@ public sealed partial class PostgresJobStore
     /// One transaction per attempt: leftovers of earlier attempts are deleted, the rows stream in by binary COPY,
     /// and the fence is checked again under a row lock before COMMIT. An attempt that dies part-way (SIGKILL,
     /// lost connection) commits nothing; one that lost its lease rolls back. A long transaction costs PostgreSQL
-    /// writers nothing, unlike SQLite (see <c>SqliteJobStore.LoadChunkRows</c>).
+    /// writers nothing, unlike SQLite (see <c>SqliteJobStore.LoadBatchRows</c>).
     /// </summary>
     public async Task<IRecordLoad> BeginLoadAsync(LoadFence fence, CancellationToken ct)
     {

@@ -10,14 +10,14 @@ public sealed partial class SqliteJobStore
     /// <summary>
     /// Rows per load transaction. SQLite has one writer: a whole-file transaction would hold every heartbeat,
     /// claim and completion of every worker for the length of the load (and past the lease), so a load commits
-    /// in large chunks, each fenced by the lease. Rows of an attempt that dies part-way are removed by the next
-    /// attempt's first chunk, or with the job when it ends failed or cancelled; datasets only show rows of
+    /// in large batches, each fenced by the lease. Rows of an attempt that dies part-way are removed by the next
+    /// attempt's first batch, or with the job when it ends failed or cancelled; datasets only show rows of
     /// succeeded jobs, so a partial load is never read as data.
     /// </summary>
-    public const int LoadChunkRows = 50_000;
+    public const int LoadBatchRows = 50_000;
 
-    /// <summary>Bytes (UTF-8) at which a chunk is written before it has <see cref="LoadChunkRows"/> rows: wide rows.</summary>
-    public const int LoadChunkBytes = 16 << 20;
+    /// <summary>Bytes (UTF-8) at which a batch is written before it has <see cref="LoadBatchRows"/> rows: wide rows.</summary>
+    public const int LoadBatchBytes = 16 << 20;
 
     private const string FenceCheck =
         "SELECT 1 FROM jobs WHERE id = @id AND status = 'running' AND lease_owner = @owner AND attempt = @attempt";
@@ -103,7 +103,7 @@ public sealed partial class SqliteJobStore
 
     public async Task<IRecordLoad> BeginLoadAsync(LoadFence fence, CancellationToken ct)
     {
-        // The first chunk checks the fence and clears leftovers; a job whose lease is already gone fails here, early.
+        // The first transaction checks the fence and clears leftovers; a job whose lease is already gone fails here, early.
         var loadId = await WriteAsync(async (connection, tx) =>
         {
             await CheckFenceAsync(connection, tx, fence, ct);
@@ -127,9 +127,9 @@ public sealed partial class SqliteJobStore
         if (await check.ExecuteScalarAsync(ct) is null) throw new LoadFencedException(fence.JobId);
     }
 
-    /// <summary>Writes one chunk of rows (and, at the end, the failures) in one fenced transaction on the load's connection.</summary>
-    private Task WriteChunkAsync(SqliteConnection connection, sqlite3_stmt insert, LoadFence fence, IReadOnlyList<string>? columns,
-        LoadChunk rows, IReadOnlyList<RecordFailure>? failures, CancellationToken ct) =>
+    /// <summary>Writes one batch of rows (and, at the end, the failures) in one fenced transaction on the load's connection.</summary>
+    private Task WriteBatchAsync(SqliteConnection connection, sqlite3_stmt insert, LoadFence fence, IReadOnlyList<string>? columns,
+        LoadBatch rows, IReadOnlyList<RecordFailure>? failures, CancellationToken ct) =>
         WriteOnAsync(connection, async (connection, tx) =>
         {
             await CheckFenceAsync(connection, tx, fence, ct);
@@ -140,7 +140,7 @@ public sealed partial class SqliteJobStore
                     ON CONFLICT (job_id) DO UPDATE SET columns = excluded.columns
                     """, ct, ("@id", fence.JobId.ToString()), ("@columns", RecordColumns.Serialize(columns)));
             }
-            InsertRows(connection, insert, rows, ct);
+            InsertChunks(connection, insert, rows, ct);
             if (failures is not null) await InsertFailuresAsync(connection, tx, fence.JobId, failures, ct);
             return 0;
         }, ct);
@@ -149,7 +149,7 @@ public sealed partial class SqliteJobStore
     /// Binds and steps the load's prepared insert, one record chunk at a time, through SQLitePCL.raw, the library under
     /// Microsoft.Data.Sqlite: a SqliteCommand execution per row cost more than SQLite's own insert.
     /// </summary>
-    private static void InsertRows(SqliteConnection connection, sqlite3_stmt insert, LoadChunk rows, CancellationToken ct)
+    private static void InsertChunks(SqliteConnection connection, sqlite3_stmt insert, LoadBatch rows, CancellationToken ct)
     {
         for (var i = 0; i < rows.Count; i++)
         {

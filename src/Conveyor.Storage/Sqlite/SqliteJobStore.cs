@@ -69,7 +69,7 @@ public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStor
         }
     }
 
-    /// <summary>As <see cref="WriteAsync{T}"/>, on a connection the caller holds (a load keeps one for all its chunks).</summary>
+    /// <summary>As <see cref="WriteAsync{T}"/>, on a connection the caller holds (a load keeps one for all its batches).</summary>
     private async Task<T> WriteOnAsync<T>(SqliteConnection connection, Func<SqliteConnection, SqliteTransaction, Task<T>> work,
         CancellationToken ct)
     {

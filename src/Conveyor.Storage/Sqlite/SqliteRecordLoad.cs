@@ -6,8 +6,8 @@ namespace Conveyor.Storage.Sqlite;
 public sealed partial class SqliteJobStore
 {
     /// <summary>
-    /// Writes a load in fenced chunks on a connection of its own, one chunk at a time by a background writer while
-    /// the caller parses the next: parsing and inserting overlap, and memory stays at two chunks.
+    /// Writes a load in fenced batches on a connection of its own, one batch at a time by a background writer while
+    /// the caller packs the next: parsing and inserting overlap, and memory stays at two batches.
     /// </summary>
     private sealed class SqliteRecordLoad : IAsyncDisposable, IRecordLoad
     {
@@ -18,8 +18,8 @@ public sealed partial class SqliteJobStore
         private readonly SqliteConnection _connection;
         private readonly sqlite3_stmt _insert;
         private readonly CancellationTokenSource _stop = new();
-        private LoadChunk _filling = new(LoadChunkRows, LoadChunkBytes);
-        private LoadChunk _written = new(LoadChunkRows, LoadChunkBytes);
+        private LoadBatch _filling = new(LoadBatchRows, LoadBatchBytes);
+        private LoadBatch _written = new(LoadBatchRows, LoadBatchBytes);
         private Task _writing = Task.CompletedTask;
         private IReadOnlyList<string>? _columns;
         private bool _disposed;
@@ -62,26 +62,26 @@ public sealed partial class SqliteJobStore
             return _filling.IsFull ? new ValueTask(HandOverAsync(ct)) : ValueTask.CompletedTask;
         }
 
-        /// <summary>Gives the full chunk to the writer once it is done with the previous one (whose failure throws here).</summary>
+        /// <summary>Gives the full batch to the writer once it is done with the previous one (whose failure throws here).</summary>
         private async Task HandOverAsync(CancellationToken ct)
         {
             await _writing;
             (_filling, _written) = (_written, _filling);
             _filling.Clear();
-            var chunk = _written;
+            var batch = _written;
             var columns = _columns;
             _columns = null;
             _writing = Task.Run(async () =>
             {
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _stop.Token);
-                await _store.WriteChunkAsync(_connection, _insert, _fence, columns, chunk, failures: null, linked.Token);
+                await _store.WriteBatchAsync(_connection, _insert, _fence, columns, batch, failures: null, linked.Token);
             }, CancellationToken.None);
         }
 
         public async Task CompleteAsync(IReadOnlyList<RecordFailure> failures, CancellationToken ct)
         {
             await _writing;
-            await _store.WriteChunkAsync(_connection, _insert, _fence, _columns, _filling, failures, ct);
+            await _store.WriteBatchAsync(_connection, _insert, _fence, _columns, _filling, failures, ct);
             _columns = null;
             _filling.Clear();
         }

@@ -7,7 +7,7 @@ namespace Conveyor.Storage.Sqlite;
 /// runs of consecutive rows as one JSON array each) in one arena that is reused transaction after transaction, so a
 /// load allocates no string per row and its memory stays flat whatever the file's size.
 /// </summary>
-internal sealed class LoadChunk(int maxRows, int maxBytes)
+internal sealed class LoadBatch(int maxRows, int maxBytes)
 {
     private byte[] _bytes = new byte[Math.Min(maxBytes, 1 << 20)];
     private readonly long[] _firstRows = new long[maxRows];
