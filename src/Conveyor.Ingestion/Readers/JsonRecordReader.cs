@@ -15,6 +15,7 @@ public static class JsonRecordReader
     public static async Task ReadNdjsonAsync(Stream input, IRowSink sink, CancellationToken ct)
     {
         var buffer = new byte[1 << 16];
+        var text = new RowText();
         int start = 0, end = 0;
         long line = 0;
         var eof = false;
@@ -53,7 +54,7 @@ public static class JsonRecordReader
             if (span.Length > 0 && span[^1] == '\r') span = span[..^1];
             if (span.Trim(" \t"u8).Length == 0) continue;
             var reason = ValidateObject(span);
-            if (reason is null) await sink.RowAsync(Encoding.UTF8.GetString(span).AsMemory(), ct);
+            if (reason is null) await sink.RowAsync(text.Of(span), ct);
             else sink.Fail(line, reason);
         }
     }
@@ -65,6 +66,7 @@ public static class JsonRecordReader
     public static async Task ReadArrayAsync(Stream input, IRowSink sink, CancellationToken ct)
     {
         var buffer = new byte[1 << 16];
+        var text = new RowText();
         int consumed = 0, end = 0;
         var eof = false;
         var state = default(JsonReaderState);
@@ -79,7 +81,7 @@ public static class JsonRecordReader
                 {
                     var at = consumed + range.Start;
                     var span = buffer.AsSpan(at, range.Length);
-                    if (span[0] == '{') await sink.RowAsync(Encoding.UTF8.GetString(span).AsMemory(), ct);
+                    if (span[0] == '{') await sink.RowAsync(text.Of(span), ct);
                     else sink.Fail(line + buffer.AsSpan(0, at).Count((byte)'\n'), "The element is not a JSON object.");
                 }
                 consumed += progress;
@@ -170,6 +172,22 @@ public static class JsonRecordReader
         catch (JsonException)
         {
             return "The line is not well-formed JSON.";
+        }
+    }
+
+    /// <summary>
+    /// A row's UTF-8 as UTF-16, in one buffer reused row after row: the sink copies what it keeps, so a string per
+    /// row was garbage.
+    /// </summary>
+    private sealed class RowText
+    {
+        private char[] _chars = new char[1024];
+
+        public ReadOnlyMemory<char> Of(ReadOnlySpan<byte> utf8)
+        {
+            var most = Encoding.UTF8.GetMaxCharCount(utf8.Length);
+            if (most > _chars.Length) _chars = new char[Math.Max(most, 2 * _chars.Length)];
+            return _chars.AsMemory(0, Encoding.UTF8.GetChars(utf8, _chars));
         }
     }
 }
