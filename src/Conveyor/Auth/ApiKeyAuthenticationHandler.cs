@@ -22,12 +22,14 @@ public sealed class ApiKeyAuthenticationHandler(ApiKeyValidator validator, AuthD
     public const string HeaderName = "X-Api-Key";
 
     private HttpContext _context = null!;
+    private ReadOnlyMemory<char>? _presented;
     private string? _forwardTo;
 
     public Task InitializeAsync(AuthenticationScheme scheme, HttpContext context)
     {
         _context = context;
-        var target = ConveyorAuth.SchemeFor(context, options.Value.Auth.Jwt.Enabled);
+        _presented = TryGetPresentedKey(context.Request, out var presented) ? presented : default(ReadOnlyMemory<char>?);
+        var target = ConveyorAuth.SchemeFor(context, options.Value.Auth.Jwt.Enabled, _presented);
         _forwardTo = target == SchemeName ? null : target;
         return Task.CompletedTask;
     }
@@ -35,7 +37,7 @@ public sealed class ApiKeyAuthenticationHandler(ApiKeyValidator validator, AuthD
     public Task<AuthenticateResult> AuthenticateAsync()
     {
         if (_forwardTo is not null) return _context.AuthenticateAsync(_forwardTo);
-        if (!TryGetPresentedKey(_context.Request, out var presented)) return Task.FromResult(AuthenticateResult.NoResult());
+        if (_presented is not { } presented) return Task.FromResult(AuthenticateResult.NoResult());
         var validation = validator.ValidateAsync(presented, _context.RequestAborted);
         return validation.IsCompletedSuccessfully ? Result(validation.Result) : AwaitAsync(validation);
 
@@ -48,7 +50,7 @@ public sealed class ApiKeyAuthenticationHandler(ApiKeyValidator validator, AuthD
     public Task ChallengeAsync(AuthenticationProperties? properties)
     {
         if (_forwardTo is not null) return _context.ChallengeAsync(_forwardTo, properties);
-        denials.Record(_context, TryGetPresentedKey(_context.Request, out _) ? "invalid" : "missing");
+        denials.Record(_context, _presented is null ? "missing" : "invalid");
         _context.Response.StatusCode = StatusCodes.Status401Unauthorized;
         _context.Response.Headers.WWWAuthenticate = "Bearer";
         return Task.CompletedTask;

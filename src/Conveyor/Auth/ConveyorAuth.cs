@@ -174,12 +174,15 @@ public static class ConveyorAuth
     /// The scheme a request's credentials belong to: a key (or no credentials at all) is the API key scheme's own;
     /// a bearer token that is not a key goes to JWT when it is on; a session cookie alone goes to the cookie scheme.
     /// </summary>
-    internal static string SchemeFor(HttpContext context, bool jwt)
+    /// <param name="context">The request.</param>
+    /// <param name="jwt">Whether the JWT scheme is on.</param>
+    /// <param name="presented">The credentials the request carries (<see cref="ApiKeyAuthenticationHandler.TryGetPresentedKey"/>), if any.</param>
+    internal static string SchemeFor(HttpContext context, bool jwt, ReadOnlyMemory<char>? presented)
     {
-        if (ApiKeyAuthenticationHandler.TryGetPresentedKey(context.Request, out var presented))
+        if (presented is { } credentials)
         {
             return jwt && !context.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName)
-                && !presented.Span.StartsWith(ApiKeyGenerator.Scheme, StringComparison.Ordinal) ? JwtScheme : ApiKeyAuthenticationHandler.SchemeName;
+                && !credentials.Span.StartsWith(ApiKeyGenerator.Scheme, StringComparison.Ordinal) ? JwtScheme : ApiKeyAuthenticationHandler.SchemeName;
         }
         return context.Request.Cookies.ContainsKey(CookieName) ? CookieScheme : ApiKeyAuthenticationHandler.SchemeName;
     }
