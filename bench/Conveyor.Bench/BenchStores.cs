@@ -28,23 +28,32 @@ public static class BenchStores
 
     public static string DefaultSqlitePath() => Path.Combine(Path.GetTempPath(), "conveyor-bench", "conveyor.db");
 
-    /// <summary>Empties the jobs of a previous run, so every run starts from the same table.</summary>
+    /// <summary>
+    /// Removes everything a previous run left, so every run starts from an empty, freshly migrated database. On
+    /// PostgreSQL the whole schema goes: a list of tables fell behind the migrations (bench/run.sh runs latency and
+    /// then drain on one database, and the second run's migrations met the first run's audit and record tables).
+    /// </summary>
     public static async Task ResetAsync(BenchOptions options)
     {
         if (options.Provider == "postgres")
         {
             await using var connection = new NpgsqlConnection(options.Connection);
             await connection.OpenAsync();
-            await using var command = new NpgsqlCommand(
-                "DROP TABLE IF EXISTS job_events, jobs, api_keys, schema_migrations CASCADE", connection);
+            await using var command = new NpgsqlCommand("DROP SCHEMA public CASCADE; CREATE SCHEMA public", connection);
             await command.ExecuteNonQueryAsync();
         }
         else
         {
-            var directory = Path.GetDirectoryName(DefaultSqlitePath())!;
-            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
-            Directory.CreateDirectory(directory);
+            FreshDirectory(Path.GetDirectoryName(DefaultSqlitePath())!);
         }
+    }
+
+    /// <summary>Creates <paramref name="directory"/> empty (removing what a previous run left there) and returns it.</summary>
+    public static string FreshDirectory(string directory)
+    {
+        if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        Directory.CreateDirectory(directory);
+        return directory;
     }
 
     public static ILoggerFactory Quiet() => LoggerFactory.Create(b => b.AddConsole().SetMinimumLevel(LogLevel.Warning));

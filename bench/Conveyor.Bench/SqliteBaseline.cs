@@ -11,9 +11,7 @@ public static class SqliteBaseline
 {
     public static async Task<int> RunAsync(BenchOptions options)
     {
-        var directory = Path.Combine(Path.GetTempPath(), "conveyor-bench-baseline");
-        if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
-        Directory.CreateDirectory(directory);
+        var directory = BenchStores.FreshDirectory(Path.Combine(Path.GetTempPath(), "conveyor-bench-baseline"));
         await using var connection = new SqliteConnection($"Data Source={Path.Combine(directory, "baseline.db")}");
         await connection.OpenAsync();
         await using (var setup = connection.CreateCommand())

@@ -16,9 +16,7 @@ public static class SqliteLoadBenchmark
 {
     public static async Task<int> RunAsync(BenchOptions options)
     {
-        var directory = Path.Combine(Path.GetTempPath(), "conveyor-bench-load");
-        if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
-        Directory.CreateDirectory(directory);
+        var directory = BenchStores.FreshDirectory(Path.Combine(Path.GetTempPath(), "conveyor-bench-load"));
         var csv = options.File ?? Path.Combine(directory, "load.csv");
         if (options.File is null) await WriteCsvAsync(csv, options.N);
 
