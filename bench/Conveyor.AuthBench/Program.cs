@@ -44,13 +44,13 @@ builder.WebHost.UseUrls("http://127.0.0.1:0");
 builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false); // as the server: one header less to write
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Services.ConfigureHttpJsonOptions(o => ConveyorJson.Configure(o.SerializerOptions));
-builder.Services.AddSingleton(server.Services.GetRequiredService<IJobStore>());
+builder.Services.AddSingleton(server.Services.GetRequiredService<IJobReader>());
 builder.Services.AddProblemDetails();
 await using var bare = builder.Build();
 bare.UseSecurityHeaders();
 bare.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = _ => StatusCodes.Status500InternalServerError });
 bare.UseStatusCodePages();
-bare.MapGet("/api/v1/jobs/{id}", (string id, IJobStore store, CancellationToken ct) => JobsEndpoints.GetAsync(id, store, ct));
+bare.MapGet("/api/v1/jobs/{id}", (string id, IJobReader store, CancellationToken ct) => JobsEndpoints.GetAsync(id, store, ct));
 await bare.StartAsync();
 var open = Address(bare);
 

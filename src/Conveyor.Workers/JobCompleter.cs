@@ -10,7 +10,7 @@ namespace Conveyor.Workers;
 /// batch gathers, so a busy worker pool needs far fewer commits than jobs. A job stays "pending" (and its
 /// lease keeps being extended) until its outcome is in the store.
 /// </summary>
-internal sealed class JobCompleter(IJobStore store, string owner, int batchSize, ILogger logger)
+internal sealed class JobCompleter(IJobQueue store, string owner, int batchSize, ILogger logger)
 {
     private readonly Channel<Completion> _channel = Channel.CreateUnbounded<Completion>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<Guid, byte> _pending = new();

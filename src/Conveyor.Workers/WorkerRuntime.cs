@@ -14,7 +14,8 @@ namespace Conveyor.Workers;
 /// </summary>
 public sealed class WorkerRuntime : IHostedService, IAsyncDisposable
 {
-    private readonly IJobStore _store;
+    private readonly IJobQueue _store;
+    private readonly IJobMaintenance _maintenance;
     private readonly JobHandlerRegistry _handlers;
     private readonly WorkerOptions _options;
     private readonly TimeProvider _time;
@@ -39,10 +40,11 @@ public sealed class WorkerRuntime : IHostedService, IAsyncDisposable
     private Task _completerLoop = Task.CompletedTask;
     private bool _started;
 
-    public WorkerRuntime(IJobStore store, JobHandlerRegistry handlers, IOptions<WorkerOptions> options, WorkerIdentity identity,
+    public WorkerRuntime(IJobQueue store, IJobMaintenance maintenance, JobHandlerRegistry handlers, IOptions<WorkerOptions> options, WorkerIdentity identity,
         TimeProvider time, ILoggerFactory loggerFactory)
     {
         _store = store;
+        _maintenance = maintenance;
         _handlers = handlers;
         _options = options.Value;
         _time = time;
@@ -315,7 +317,7 @@ public sealed class WorkerRuntime : IHostedService, IAsyncDisposable
         int rescued;
         do
         {
-            rescued = await _store.RescueExpiredAsync(batch, ct);
+            rescued = await _maintenance.RescueExpiredAsync(batch, ct);
             if (rescued > 0) WorkerLog.Rescued(_logger, rescued);
         }
         while (rescued == batch && !ct.IsCancellationRequested);

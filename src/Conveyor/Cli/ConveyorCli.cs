@@ -72,7 +72,7 @@ public static class ConveyorCli
         command.SetAction(async (parse, ct) =>
         {
             using var host = ConveyorHost.BuildMigrator([.. PassThrough(parse)]);
-            var store = host.Services.GetRequiredService<IJobStore>();
+            var store = host.Services.GetRequiredService<IStoreLifecycle>();
             await store.MigrateAsync(ct);
             Console.Out.WriteLine("Migrations applied.");
             return 0;
@@ -160,7 +160,7 @@ public static class ConveyorCli
     private static async Task<IHost> StoreHostAsync(ParseResult parse, CancellationToken ct)
     {
         var host = ConveyorHost.BuildMigrator([.. PassThrough(parse), "--Logging:LogLevel:Default=Warning"]);
-        await host.Services.GetRequiredService<IJobStore>().MigrateAsync(ct);
+        await host.Services.GetRequiredService<IStoreLifecycle>().MigrateAsync(ct);
         return host;
     }
 

@@ -27,6 +27,11 @@ public static class StoreFactory
                 sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILogger<PostgresJobStore>>()));
             services.AddSingleton<IJobStore>(sp => sp.GetRequiredService<PostgresJobStore>());
+            services.AddSingleton<IStoreLifecycle>(sp => sp.GetRequiredService<PostgresJobStore>());
+            services.AddSingleton<IJobReader>(sp => sp.GetRequiredService<PostgresJobStore>());
+            services.AddSingleton<IJobAdmin>(sp => sp.GetRequiredService<PostgresJobStore>());
+            services.AddSingleton<IJobQueue>(sp => sp.GetRequiredService<PostgresJobStore>());
+            services.AddSingleton<IJobMaintenance>(sp => sp.GetRequiredService<PostgresJobStore>());
             services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<PostgresJobStore>());
             services.AddSingleton<IAuditStore>(sp => sp.GetRequiredService<PostgresJobStore>());
             services.AddSingleton<IRecordStore>(sp => sp.GetRequiredService<PostgresJobStore>());
@@ -36,6 +41,11 @@ public static class StoreFactory
             services.AddSingleton<SqliteJobStore>(sp => new SqliteJobStore(
                 connectionString, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SqliteJobStore>>()));
             services.AddSingleton<IJobStore>(sp => sp.GetRequiredService<SqliteJobStore>());
+            services.AddSingleton<IStoreLifecycle>(sp => sp.GetRequiredService<SqliteJobStore>());
+            services.AddSingleton<IJobReader>(sp => sp.GetRequiredService<SqliteJobStore>());
+            services.AddSingleton<IJobAdmin>(sp => sp.GetRequiredService<SqliteJobStore>());
+            services.AddSingleton<IJobQueue>(sp => sp.GetRequiredService<SqliteJobStore>());
+            services.AddSingleton<IJobMaintenance>(sp => sp.GetRequiredService<SqliteJobStore>());
             services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<SqliteJobStore>());
             services.AddSingleton<IAuditStore>(sp => sp.GetRequiredService<SqliteJobStore>());
             services.AddSingleton<IRecordStore>(sp => sp.GetRequiredService<SqliteJobStore>());

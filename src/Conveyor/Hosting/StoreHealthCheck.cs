@@ -4,7 +4,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace Conveyor.Hosting;
 
 /// <summary>Ready when the store answers a query.</summary>
-public sealed class StoreHealthCheck(IJobStore store) : IHealthCheck
+public sealed class StoreHealthCheck(IStoreLifecycle store) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

@@ -126,7 +126,7 @@ public static class JobsEndpoints
 
     internal static string Actor(HttpContext context) => RequestAudit.Actor(context);
 
-    private static async Task<IResult> CreateAsync(HttpContext context, IJobStore store, JobHandlerRegistry handlers, UrlFetcher urls, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(HttpContext context, IJobAdmin store, JobHandlerRegistry handlers, UrlFetcher urls, CancellationToken ct)
     {
         var key = context.Request.Headers["Idempotency-Key"].ToString();
         if (key.Length > MaxIdempotencyKeyLength || key.Any(c => c < 0x21 || c > 0x7e))
@@ -153,7 +153,7 @@ public static class JobsEndpoints
             : TypedResults.Ok(resource);
     }
 
-    private static async Task<IResult> CreateBatchAsync(HttpContext context, IJobStore store, JobHandlerRegistry handlers, UrlFetcher urls, CancellationToken ct)
+    private static async Task<IResult> CreateBatchAsync(HttpContext context, IJobAdmin store, JobHandlerRegistry handlers, UrlFetcher urls, CancellationToken ct)
     {
         var body = await JsonBody.ReadAsync<BatchCreateRequest>(context.Request, required: true, ct);
         if (body.Problem is not null) return body.Problem;
@@ -182,7 +182,7 @@ public static class JobsEndpoints
         return TypedResults.Created((string?)null, new BatchCreateResource(items.Select(i => i.Id).ToList(), items));
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, IJobStore store, CancellationToken ct)
+    private static async Task<IResult> ListAsync(HttpContext context, IJobReader store, CancellationToken ct)
     {
         var (query, errors) = JobListQueryParser.Parse(context.Request.Query);
         if (query is null) return Problems.Validation(errors);
@@ -208,7 +208,7 @@ public static class JobsEndpoints
     }
 
     /// <summary>GET /api/v1/jobs/{id}; public so that bench/Conveyor.AuthBench can map the very same handler without auth.</summary>
-    public static async Task<IResult> GetAsync(string id, IJobStore store, CancellationToken ct)
+    public static async Task<IResult> GetAsync(string id, IJobReader store, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var jobId)) return InvalidId();
         var job = await store.GetAsync(jobId, ct);
@@ -217,7 +217,7 @@ public static class JobsEndpoints
         return TypedResults.Ok(JobResource.From(job, retriedBy));
     }
 
-    private static async Task<IResult> EventsAsync(string id, IJobStore store, CancellationToken ct)
+    private static async Task<IResult> EventsAsync(string id, IJobReader store, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var jobId)) return InvalidId();
         var events = await store.GetEventsAsync(jobId, ct);
@@ -226,20 +226,20 @@ public static class JobsEndpoints
             : TypedResults.Ok(new JobEventListResource(jobId, events.Select(JobEventResource.From).ToList()));
     }
 
-    private static async Task<IResult> DeleteAsync(string id, HttpContext context, IJobStore store, CancellationToken ct)
+    private static async Task<IResult> DeleteAsync(string id, HttpContext context, IJobAdmin store, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var jobId)) return InvalidId();
         var outcome = await store.ApplyAsync(jobId, JobOperation.Cancel, RequestAudit.For(context, AuditActions.JobCancel), ct);
         return OperationResult(jobId, outcome) ?? TypedResults.NoContent();
     }
 
-    private static Task<IResult> CancelAsync(string id, HttpContext context, IJobStore store, CancellationToken ct) =>
+    private static Task<IResult> CancelAsync(string id, HttpContext context, IJobAdmin store, CancellationToken ct) =>
         ApplyAsync(id, JobOperation.Cancel, AuditActions.JobCancel, context, store, ct);
 
-    private static Task<IResult> RequeueAsync(string id, HttpContext context, IJobStore store, CancellationToken ct) =>
+    private static Task<IResult> RequeueAsync(string id, HttpContext context, IJobAdmin store, CancellationToken ct) =>
         ApplyAsync(id, JobOperation.Requeue, AuditActions.JobRequeue, context, store, ct);
 
-    private static async Task<IResult> ApplyAsync(string id, JobOperation operation, string action, HttpContext context, IJobStore store,
+    private static async Task<IResult> ApplyAsync(string id, JobOperation operation, string action, HttpContext context, IJobAdmin store,
         CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var jobId)) return InvalidId();
@@ -253,7 +253,7 @@ public static class JobsEndpoints
         : outcome.Transition is { Kind: TransitionKind.Rejected } rejected ? Problems.Conflict(rejected.Reason!)
         : null;
 
-    private static async Task<IResult> RetryAsync(string id, HttpContext context, IJobStore store, JobHandlerRegistry handlers, CancellationToken ct)
+    private static async Task<IResult> RetryAsync(string id, HttpContext context, IJobAdmin store, JobHandlerRegistry handlers, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var jobId)) return InvalidId();
         var body = await JsonBody.ReadAsync<RetryRequest>(context.Request, required: false, ct);

@@ -48,7 +48,7 @@ public static class DataEndpoints
             .Produces(StatusCodes.Status200OK, contentType: "text/csv");
     }
 
-    private static async Task<IResult> DetectionAsync(string id, IJobStore jobs, IRecordStore store, CancellationToken ct)
+    private static async Task<IResult> DetectionAsync(string id, IJobReader jobs, IRecordStore store, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var jobId)) return Problems.Validation("id", "The job id must be a UUID.");
         if (await jobs.GetAsync(jobId, ct) is null) return Problems.NotFound($"Job {jobId}");
@@ -58,7 +58,7 @@ public static class DataEndpoints
         return TypedResults.Ok(document.RootElement.Clone());
     }
 
-    private static async Task<IResult> FailuresAsync(string id, IJobStore jobs, IRecordStore store, CancellationToken ct)
+    private static async Task<IResult> FailuresAsync(string id, IJobReader jobs, IRecordStore store, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var jobId)) return Problems.Validation("id", "The job id must be a UUID.");
         var job = await jobs.GetAsync(jobId, ct);
@@ -68,7 +68,7 @@ public static class DataEndpoints
             failures.Select(f => new FailureResource(f.LineNumber, f.Reason)).ToList()));
     }
 
-    private static async Task<IResult> JobRecordsAsync(string id, HttpContext context, IJobStore jobs, IRecordStore store, CancellationToken ct)
+    private static async Task<IResult> JobRecordsAsync(string id, HttpContext context, IJobReader jobs, IRecordStore store, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var jobId)) return Problems.Validation("id", "The job id must be a UUID.");
         if (await jobs.GetAsync(jobId, ct) is null) return Problems.NotFound($"Job {jobId}");
