@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Conveyor.Core;
 using Conveyor.Ingestion.Readers;
 using Conveyor.Storage;
 using Conveyor.Storage.Sqlite;

@@ -1,3 +1,5 @@
+using Conveyor.Core;
+
 namespace Conveyor.Storage;
 
 /// <summary>Stored API keys (hashes only). Creating and revoking a key writes its audit event in the same transaction.</summary>

@@ -1,3 +1,5 @@
+using Conveyor.Core;
+
 namespace Conveyor.Storage;
 
 /// <summary>The append-only audit log. Mutating job and key calls append their own events; this appends the rest.</summary>

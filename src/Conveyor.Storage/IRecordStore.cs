@@ -1,3 +1,5 @@
+using Conveyor.Core;
+
 namespace Conveyor.Storage;
 
 /// <summary>

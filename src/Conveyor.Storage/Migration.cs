@@ -9,10 +9,9 @@ public sealed partial record Migration(int Version, string Name, string Sql)
     [GeneratedRegex(@"\.(?<version>\d{4})_(?<name>[a-z0-9_]+)\.sql$")]
     private static partial Regex ResourceName();
 
-    /// <summary>The migrations embedded under <paramref name="prefix"/>, in version order.</summary>
-    public static IReadOnlyList<Migration> Load(string prefix)
+    /// <summary>The migrations a driver's <paramref name="assembly"/> embeds under <paramref name="prefix"/>, in version order.</summary>
+    public static IReadOnlyList<Migration> Load(Assembly assembly, string prefix)
     {
-        var assembly = typeof(Migration).Assembly;
         var list = new List<Migration>();
         foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)))
         {

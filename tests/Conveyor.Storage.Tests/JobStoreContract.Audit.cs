@@ -97,7 +97,7 @@ public abstract partial class JobStoreContract
             await AuditLog.AppendAuditAsync(Audit(i % 2 == 0 ? "alice" : "bob", "thing.do"), $"t{i}", AuditOutcomes.Applied, Ct);
             Clock.Advance(TimeSpan.FromSeconds(1));
         }
-        Assert.Equal((7L, (AuditBreak?)null), await AuditVerifier.VerifyAsync(AuditLog, Ct, pageSize: 3));
+        Assert.Equal((7L, (AuditBreak?)null), await AuditVerifier.VerifyAsync(AuditLog.ReadAuditChainAsync, Ct, pageSize: 3));
 
         var page = await AuditLog.ListAuditAsync(new AuditQuery { Actor = "alice", Limit = 2 }, Ct);
         Assert.Equal(["t6", "t4"], page.Select(e => e.Target));
@@ -146,7 +146,7 @@ public abstract partial class JobStoreContract
                 break;
         }
 
-        var (_, broken) = await AuditVerifier.VerifyAsync(AuditLog, Ct);
+        var (_, broken) = await AuditVerifier.VerifyAsync(AuditLog.ReadAuditChainAsync, Ct);
         Assert.NotNull(broken);
         // A removed row shows at the one after the gap; a changed or inserted one at itself.
         Assert.Equal(tamper == Tamper.Remove ? 4 : 3, broken.Seq);

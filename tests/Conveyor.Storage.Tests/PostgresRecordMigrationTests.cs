@@ -19,7 +19,7 @@ public sealed class PostgresRecordMigrationTests : IAsyncDisposable
         await ExecuteAsync(_server, $"CREATE DATABASE {_database} TEMPLATE template0 ENCODING 'UTF8'");
         var connectionString = new NpgsqlConnectionStringBuilder(_server) { Database = _database }.ConnectionString;
         var (first, second) = (Guid.NewGuid(), Guid.NewGuid());
-        var before = Migration.Load("Conveyor.Storage.Postgres.Migrations.").Where(m => m.Version <= 4);
+        var before = PostgresJobStore.Migrations.Where(m => m.Version <= 4);
         // Old rows only, without their jobs: record_loads would otherwise want a job row (its foreign key is dropped).
         await ExecuteAsync(connectionString,
             "CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL);"

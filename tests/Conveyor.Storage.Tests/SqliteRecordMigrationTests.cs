@@ -22,7 +22,7 @@ public sealed class SqliteRecordMigrationTests : IDisposable
         {
             await connection.OpenAsync(Ct);
             await using var command = connection.CreateCommand();
-            var before = Migration.Load("Conveyor.Storage.Sqlite.Migrations.").Where(m => m.Version <= 4);
+            var before = SqliteJobStore.Migrations.Where(m => m.Version <= 4);
             // Old rows only, without their jobs: record_columns would otherwise want a job row.
             command.CommandText = "PRAGMA foreign_keys = OFF; CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);"
                 + string.Concat(before.Select(m => $"{m.Sql};\nINSERT INTO schema_migrations VALUES ({m.Version}, '{m.Name}', 0);\n"))

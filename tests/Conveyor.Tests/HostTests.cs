@@ -90,7 +90,7 @@ public sealed partial class HostTests(SqliteServerFixture fixture) : IClassFixtu
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT count(*) FROM schema_migrations";
         // One row per embedded migration, however often migrate runs.
-        var embedded = Conveyor.Storage.Migration.Load("Conveyor.Storage.Sqlite.Migrations.").Count;
+        var embedded = Conveyor.Storage.Sqlite.SqliteJobStore.Migrations.Count;
         Assert.True(embedded >= 2);
         Assert.Equal((long)embedded, await command.ExecuteScalarAsync());
     }

@@ -1,4 +1,5 @@
 using Conveyor.Auth;
+using Conveyor.Core;
 using Conveyor.Storage;
 
 namespace Conveyor.Audit;

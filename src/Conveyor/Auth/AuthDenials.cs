@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Conveyor.Audit;
+using Conveyor.Core;
 using Conveyor.Hosting;
 using Conveyor.Storage;
 using Microsoft.Extensions.Options;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Conveyor.Api.V1;
 using Conveyor.Audit;
 using Conveyor.Auth;
+using Conveyor.Core;
 using Conveyor.Hosting;
 using Conveyor.Storage;
 
@@ -145,7 +146,7 @@ public static class ConveyorCli
         verify.SetAction(async (parse, ct) =>
         {
             using var host = await StoreHostAsync(parse, ct);
-            var (count, broken) = await AuditVerifier.VerifyAsync(host.Services.GetRequiredService<IAuditStore>(), ct);
+            var (count, broken) = await AuditVerifier.VerifyAsync(host.Services.GetRequiredService<IAuditStore>().ReadAuditChainAsync, ct);
             if (broken is not null)
             {
                 Console.Error.WriteLine($"Audit chain BROKEN after {count} good events: {broken}");

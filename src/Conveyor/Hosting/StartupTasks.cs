@@ -1,3 +1,4 @@
+using Conveyor.Core;
 using Conveyor.Storage;
 using Microsoft.Extensions.Options;
 

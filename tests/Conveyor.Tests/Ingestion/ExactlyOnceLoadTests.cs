@@ -1,4 +1,5 @@
 using System.Text;
+using Conveyor.Core;
 using Conveyor.Storage;
 using Conveyor.Storage.Postgres;
 using Conveyor.Tests.Infrastructure;

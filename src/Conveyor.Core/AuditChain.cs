@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 
-namespace Conveyor.Storage;
+namespace Conveyor.Core;
 
 /// <summary>
 /// The audit log's hash chain, shared by every driver: each event's hash is SHA-256 over a canonical
@@ -15,7 +15,7 @@ public static class AuditChain
     /// <summary>The next event after (<paramref name="prevSeq"/>, <paramref name="prevHash"/>), hashed.</summary>
     public static AuditEvent Link(long prevSeq, string prevHash, AuditContext audit, DateTimeOffset at, string? target, string outcome)
     {
-        var draft = new AuditEvent(prevSeq + 1, audit.Id, at.Truncate(), audit.Actor, audit.Role, audit.Action, target, outcome,
+        var draft = new AuditEvent(prevSeq + 1, audit.Id, Truncate(at), audit.Actor, audit.Role, audit.Action, target, outcome,
             audit.RequestId, audit.RemoteIp, audit.Details, prevHash, string.Empty);
         return draft with { Hash = HashOf(draft) };
     }
@@ -32,7 +32,7 @@ public static class AuditChain
             w.WriteStartArray();
             w.WriteNumberValue(e.Seq);
             w.WriteStringValue(e.Id.ToString("D"));
-            w.WriteNumberValue(e.At.ToUnixTimeMicroseconds());
+            w.WriteNumberValue(UnixMicroseconds(e.At));
             w.WriteStringValue(e.Actor);
             w.WriteStringValue(e.Role);
             w.WriteStringValue(e.Action);
@@ -46,6 +46,12 @@ public static class AuditChain
         }
         return Convert.ToHexStringLower(SHA256.HashData(buffer.ToArray()));
     }
+
+    private static long UnixMicroseconds(DateTimeOffset at) => (at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+
+    /// <summary>Drops sub-microsecond ticks: the stored <c>at</c> keeps microseconds, and the hash covers what is stored.</summary>
+    private static DateTimeOffset Truncate(DateTimeOffset at) =>
+        new(DateTimeOffset.UnixEpoch.UtcTicks + UnixMicroseconds(at) * 10, TimeSpan.Zero);
 
     /// <summary>Walks events in <c>seq</c> order; the first broken link, or null when the chain holds.</summary>
     public static AuditBreak? Verify(IEnumerable<AuditEvent> events) => Verify(events, 0, Genesis);

@@ -14,6 +14,9 @@ public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStor
 {
     private const string Prefix = "Conveyor.Storage.Sqlite.Migrations.";
 
+    /// <summary>This driver's embedded migrations, in version order.</summary>
+    public static IReadOnlyList<Migration> Migrations => Migration.Load(typeof(SqliteJobStore).Assembly, Prefix);
+
     private readonly string _connectionString;
     private readonly string _loadConnectionString;
     private readonly TimeProvider _time;
@@ -112,7 +115,7 @@ public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStor
             {
                 while (await reader.ReadAsync(ct)) applied.Add(reader.GetInt64(0));
             }
-            foreach (var migration in Migration.Load(Prefix).Where(m => !applied.Contains(m.Version)))
+            foreach (var migration in Migrations.Where(m => !applied.Contains(m.Version)))
             {
                 _logger.LogInformation("Applying SQLite migration {Version} {Name}", migration.Version, migration.Name);
                 await ExecuteAsync(connection, tx, migration.Sql, ct);

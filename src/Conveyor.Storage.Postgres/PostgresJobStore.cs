@@ -17,6 +17,9 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
 
     private const string Prefix = "Conveyor.Storage.Postgres.Migrations.";
 
+    /// <summary>This driver's embedded migrations, in version order.</summary>
+    public static IReadOnlyList<Migration> Migrations => Migration.Load(typeof(PostgresJobStore).Assembly, Prefix);
+
     /// <summary>The advisory lock that serializes migrations across nodes: "Conveyor" in ASCII.</summary>
     private const long MigrationLock = 0x436F6E7665796F72;
 
@@ -297,7 +300,7 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
         {
             while (await reader.ReadAsync(ct)) applied.Add(reader.GetInt32(0));
         }
-        foreach (var migration in Migration.Load(Prefix).Where(m => !applied.Contains(m.Version)))
+        foreach (var migration in Migrations.Where(m => !applied.Contains(m.Version)))
         {
             PostgresLog.ApplyingMigration(_logger, migration.Version, migration.Name);
             await using (var apply = new NpgsqlCommand(migration.Sql, connection, tx))

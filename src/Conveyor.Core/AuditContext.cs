@@ -1,4 +1,4 @@
-namespace Conveyor.Storage;
+namespace Conveyor.Core;
 
 /// <summary>
 /// Who asks for a change, and as what action: every mutating store call takes one, and writes its audit event

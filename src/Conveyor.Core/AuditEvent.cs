@@ -1,4 +1,4 @@
-namespace Conveyor.Storage;
+namespace Conveyor.Core;
 
 /// <summary>One row of <c>audit_events</c>: <see cref="Seq"/> orders the chain, <see cref="Hash"/> links it to <see cref="PrevHash"/>.</summary>
 public sealed record AuditEvent(
