@@ -30,7 +30,7 @@ public static class CsvRecordReader
             {
                 var start = line;
                 var raw = csv.GetRawRecordSpan();
-                line += 1 + raw.Count('\n');
+                line += LineBreaks(raw); // the raw record ends with its own line break
                 var count = csv.RowFieldCount;
                 if (count <= 1 && raw.Trim().Length == 0) continue;
                 if (row is null)
@@ -56,4 +56,7 @@ public static class CsvRecordReader
             throw new InvalidDataException($"Malformed CSV near line {line}: {e.Message}", e);
         }
     }
+
+    /// <summary>Line breaks in <paramref name="raw"/>: <c>\r\n</c>, <c>\n</c> and a lone <c>\r</c> each end one line.</summary>
+    private static int LineBreaks(ReadOnlySpan<char> raw) => raw.Count('\n') + raw.Count('\r') - raw.Count("\r\n");
 }
