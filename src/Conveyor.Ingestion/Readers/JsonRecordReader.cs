@@ -129,19 +129,10 @@ public static class JsonRecordReader
             if (!reader.Read()) return -1;
             if (reader.TokenType == JsonTokenType.EndArray)
             {
-                // Only whitespace may follow the array.
-                var rest = new Utf8JsonReader(data[(int)reader.BytesConsumed..], final, default);
-                if (final)
-                {
-                    try
-                    {
-                        if (rest.Read()) throw new InvalidDataException("Data follows the end of the JSON array.");
-                    }
-                    catch (JsonException)
-                    {
-                        throw new InvalidDataException("Data follows the end of the JSON array.");
-                    }
-                }
+                // Only JSON whitespace may follow the array; until the input has ended, more of it could come.
+                if (data[(int)reader.BytesConsumed..].TrimStart(" \t\r\n"u8).Length > 0)
+                    throw new InvalidDataException("Data follows the end of the JSON array.");
+                if (!final) return -1;
                 done = true;
                 return (int)reader.BytesConsumed;
             }
@@ -162,7 +153,8 @@ public static class JsonRecordReader
     {
         try
         {
-            var reader = new Utf8JsonReader(json, isFinalBlock: true, default);
+            // AllowMultipleValues lets a second value (or none) be told apart from malformed JSON.
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { AllowMultipleValues = true });
             if (!reader.Read()) return "The line holds no JSON value.";
             if (reader.TokenType != JsonTokenType.StartObject) return "The line is not a JSON object.";
             reader.Skip();
