@@ -18,7 +18,8 @@ public static class ValueTypes
         var v = value.Trim();
         if (v.Length == 0) return Empty;
         if (long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)) return Integer;
-        if (double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _) && !v.Any(char.IsLetter)) return Number;
+        // Finite: "NaN", "Infinity" and "1e999" parse as doubles but are not numbers a column holds; "1.5e3" is.
+        if (double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)) return Number;
         if (v.Equals("true", StringComparison.OrdinalIgnoreCase) || v.Equals("false", StringComparison.OrdinalIgnoreCase)) return Boolean;
         if (v.Length == 10 && DateOnly.TryParseExact(v, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _)) return Date;
         if (v.Length >= 16 && v[4] == '-' && DateTimeOffset.TryParse(v, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _))
