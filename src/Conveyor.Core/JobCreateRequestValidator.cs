@@ -1,3 +1,5 @@
+using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace Conveyor.Core;
@@ -13,6 +15,10 @@ public static partial class JobCreateRequestValidator
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
     private static partial Regex DatasetPattern();
+
+    // \u0000 as an escape, not the text of one ("\\u0000" is a backslash and "u0000"): an even run of backslashes before it.
+    [GeneratedRegex(@"(?<!\\)(?:\\\\)*\\u0000")]
+    private static partial Regex NulEscape();
 
     /// <summary>Validates <paramref name="request"/>; <paramref name="isKnownType"/> says whether a handler exists.</summary>
     public static Dictionary<string, string[]> Validate(JobCreateRequest request, Func<string, bool> isKnownType)
@@ -64,15 +70,15 @@ public static partial class JobCreateRequestValidator
 
         if (request.Metadata is { } metadata)
         {
-            if (metadata.ValueKind == System.Text.Json.JsonValueKind.Null)
+            if (metadata.ValueKind == JsonValueKind.Null)
             {
                 // null means "no metadata", the same as leaving it out.
             }
-            else if (metadata.ValueKind != System.Text.Json.JsonValueKind.Object)
+            else if (metadata.ValueKind != JsonValueKind.Object)
                 Add("metadata", "The metadata must be a JSON object.");
-            else if (metadata.GetRawText().Length > JobDefaults.MaxMetadataBytes)
+            else if (Encoding.UTF8.GetByteCount(metadata.GetRawText()) > JobDefaults.MaxMetadataBytes)
                 Add("metadata", $"The metadata must be at most {JobDefaults.MaxMetadataBytes} bytes.");
-            else if (metadata.GetRawText().Contains("\\u0000", StringComparison.Ordinal))
+            else if (NulEscape().IsMatch(metadata.GetRawText()))
                 // PostgreSQL's jsonb cannot hold a NUL character; refuse it on every store alike.
                 Add("metadata", "The metadata cannot contain NUL characters (\\u0000).");
         }

@@ -198,4 +198,71 @@ public sealed class JobCreateRequestValidatorTests
             errors.Keys.Order(StringComparer.Ordinal));
         Assert.All(errors.Values, messages => Assert.Single(messages));
     }
+
+    [Theory]
+    [InlineData("Upload")]
+    [InlineData("csv upload")]
+    public void A_source_type_that_is_not_a_lowercase_word_is_refused_with_an_example(string sourceType)
+    {
+        Assert.Equal(["The source type must be a lowercase word such as 'csv_upload' or 'json_api'."],
+            Validate(ANoop() with { SourceType = sourceType })["source_type"]);
+    }
+
+    [Theory]
+    [InlineData("https://example.org/a\u0001b")]
+    [InlineData("https://example.org/a\u007fb")]
+    [InlineData("relative/path")]
+    public void A_source_uri_must_be_absolute_and_free_of_control_characters(string uri)
+    {
+        Assert.Equal(["The source URI must be an absolute URI."], Validate(ANoop() with { SourceUri = uri })["source_uri"]);
+    }
+
+    [Theory]
+    [InlineData("bad name")]
+    [InlineData("_leading")]
+    [InlineData("")]
+    public void A_dataset_name_outside_its_alphabet_is_refused(string dataset)
+    {
+        Assert.Equal(["The dataset name must be 1-128 characters of letters, digits, '_', '.' or '-'."],
+            Validate(ANoop() with { Dataset = dataset })["dataset"]);
+    }
+
+    [Fact]
+    public void Metadata_of_exactly_64_KiB_is_accepted()
+    {
+        var padding = JobDefaults.MaxMetadataBytes - """{"blob":""}""".Length;
+        var exact = Json($$"""{"blob":"{{new string('x', padding)}}"}""");
+
+        Assert.Empty(Validate(ANoop() with { Metadata = exact }));
+    }
+
+    [Fact]
+    public void The_metadata_limit_counts_utf8_bytes_not_characters()
+    {
+        // 40,000 two-byte characters: 80,000 bytes on the wire and in the database, though 40,000 UTF-16 characters.
+        var wide = Json($$"""{"blob":"{{new string('é', 40_000)}}"}""");
+        var emoji = Json($$"""{"blob":"{{string.Concat(Enumerable.Repeat("😀", 17_000))}}"}""");
+
+        Assert.Equal(["The metadata must be at most 65536 bytes."], Validate(ANoop() with { Metadata = wide })["metadata"]);
+        Assert.Equal(["The metadata must be at most 65536 bytes."], Validate(ANoop() with { Metadata = emoji })["metadata"]);
+    }
+
+    [Theory]
+    [InlineData("""{"note":"a\u0000b"}""")]
+    [InlineData("""{"a\u0000":1}""")]
+    [InlineData("""{"deep":[{"x":"\u0000"}]}""")]
+    [InlineData("""{"path":"C:\\\u0000"}""")]
+    public void Metadata_holding_a_nul_character_is_refused(string json)
+    {
+        Assert.Equal(["The metadata cannot contain NUL characters (\\u0000)."], Validate(ANoop() with { Metadata = Json(json) })["metadata"]);
+    }
+
+    [Theory]
+    [InlineData("""{"path":"C:\\u0000x"}""")]
+    [InlineData("""{"note":"\\\\u0000"}""")]
+    [InlineData("""{"note":"\u0001 is fine"}""")]
+    public void Metadata_that_only_spells_out_a_nul_escape_is_accepted(string json)
+    {
+        Assert.Empty(Validate(ANoop() with { Metadata = Json(json) }));
+    }
 }
