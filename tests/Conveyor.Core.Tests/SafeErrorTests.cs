@@ -140,4 +140,23 @@ public sealed class SafeErrorTests
     {
         Assert.Equal("Row 12: the date '2024-13-01' is not valid.", SafeError.Sanitize("Row 12: the date '2024-13-01' is not valid."));
     }
+
+    [Theory]
+    [InlineData("\nDisk full on /data/x.csv", "Disk full on [path]")]
+    [InlineData("  \r\n\t\nDisk full", "Disk full")]
+    [InlineData("\n   at Conveyor.Foo.Bar()\nDisk full", "Disk full")]
+    public void A_message_whose_first_lines_are_blank_shows_its_first_written_line(string message, string expected)
+    {
+        Assert.Equal(expected, SafeError.Sanitize(message));
+    }
+
+    [Fact]
+    public void A_message_of_exactly_the_limit_is_kept_whole()
+    {
+        var message = string.Concat(Enumerable.Repeat("abcd ", SafeError.MaxLength / 5)).TrimEnd() + "x";
+        Assert.Equal(SafeError.MaxLength, message.Length);
+
+        Assert.Equal(message, SafeError.Sanitize(message));
+        Assert.Equal(message[..SafeError.MaxLength] + "…", SafeError.Sanitize(message + "y"));
+    }
 }
