@@ -1,5 +1,6 @@
 using System.Text;
 using Conveyor.Core;
+using Conveyor.Storage.Driver;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -20,12 +21,6 @@ public sealed partial class PostgresJobStore
 
     /// <summary>Rows go in as chunks (<see cref="RecordChunks"/>, migration 0005): a run of consecutive rows per table row.</summary>
     private const string CopyChunks = "COPY record_chunks (job_id, first_row, dataset, rows) FROM STDIN (FORMAT BINARY)";
-
-    /// <summary>Removes the rows and the <c>record_loads</c> row of the jobs in <c>@ids</c> (by the primary keys).</summary>
-    private const string DeleteRecords = """
-        WITH load AS (DELETE FROM record_loads WHERE job_id = ANY(@ids))
-        DELETE FROM record_chunks WHERE job_id = ANY(@ids)
-        """;
 
     private const string InsertLoad = """
         INSERT INTO record_loads (job_id, columns, loaded_at) VALUES (@id, @columns::jsonb, @loaded_at)
@@ -51,26 +46,6 @@ public sealed partial class PostgresJobStore
         ORDER BY first_row LIMIT @missing
         """;
 
-    private static NpgsqlBatchCommand PurgeRecordsCommand(Guid[] jobIds)
-    {
-        var command = new NpgsqlBatchCommand(DeleteRecords);
-        Add(command.Parameters, "ids", jobIds);
-        return command;
-    }
-
-    private const string InsertStoredFiles = """
-        INSERT INTO stored_files (job_id, path, original_name, size, sha256, content_type, stored_at)
-        SELECT * FROM unnest(@job_id::uuid[], @path::text[], @original_name::text[], @size::bigint[], @sha256::text[],
-            @content_type::text[], @stored_at::timestamptz[])
-        """;
-
-    private const string UpsertDetection = """
-        INSERT INTO detection_results (job_id, content_type, result, detected_at)
-        SELECT * FROM unnest(@job_id::uuid[], @content_type::text[], @result::jsonb[], @detected_at::timestamptz[])
-        ON CONFLICT (job_id) DO UPDATE SET content_type = excluded.content_type, result = excluded.result,
-            detected_at = excluded.detected_at
-        """;
-
     private const string ReplaceFailures = """
         WITH gone AS (DELETE FROM record_failures WHERE job_id = @job_id)
         INSERT INTO record_failures (job_id, line_number, reason)
@@ -78,46 +53,8 @@ public sealed partial class PostgresJobStore
         ON CONFLICT DO NOTHING
         """;
 
-    public async Task<IReadOnlyList<Job>> CreateWithFilesAsync(IReadOnlyList<NewUpload> uploads, AuditContext audit, CancellationToken ct)
-    {
-        if (uploads.Count == 0) return [];
-        var now = Now();
-        var jobs = uploads.Select(u => u.Job).ToList();
-        var files = new NpgsqlBatchCommand(InsertStoredFiles);
-        var p = files.Parameters;
-        var n = uploads.Count;
-        Add(p, "job_id", Column(uploads, n, u => u.Job.Id));
-        Add(p, "path", Column(uploads, n, u => u.File.Path));
-        Add(p, "original_name", Column(uploads, n, u => u.File.OriginalName));
-        Add(p, "size", Column(uploads, n, u => u.File.Size));
-        Add(p, "sha256", Column(uploads, n, u => u.File.Sha256));
-        Add(p, "content_type", Column(uploads, n, u => u.File.ContentType));
-        Add(p, "stored_at", Column(uploads, n, u => u.File.StoredAt.Truncate()));
-        var detected = uploads.Where(u => u.DetectionResult is not null)
-            .Select(u => new DetectionRecord(u.Job.Id, u.DetectionContentType ?? "unknown", u.DetectionResult!, now)).ToList();
-        NpgsqlBatchCommand[] detection = detected.Count > 0 ? [UpsertDetectionCommand(detected)] : [];
-        await using (var tx = await PostgresTransaction.StartAsync(_dataSource, ct))
-        {
-            // The job rows, their files, detection results and the audit event commit together, or none of them does.
-            var (head, _) = await LockAuditHeadAsync(tx, [], ct);
-            var target = jobs.Count == 1 ? jobs[0].Id.ToString() : null;
-            await tx.CommitAsync(ct, [InsertJobsCommand(jobs, now, audit.Id), files, .. detection,
-                AppendAuditCommand(head, audit, target, AuditOutcomes.Applied), new NpgsqlBatchCommand(Notify)]);
-        }
-        _signals.Signal();
-        return jobs.Select(j => QueuedJob.From(j, now)).ToList();
-    }
-
-    private static NpgsqlBatchCommand UpsertDetectionCommand(IReadOnlyList<DetectionRecord> detections)
-    {
-        var command = new NpgsqlBatchCommand(UpsertDetection);
-        var n = detections.Count;
-        Add(command.Parameters, "job_id", Column(detections, n, d => d.JobId));
-        Add(command.Parameters, "content_type", Column(detections, n, d => d.ContentType));
-        Add(command.Parameters, "result", Column(detections, n, d => d.Result));
-        Add(command.Parameters, "detected_at", Column(detections, n, d => d.DetectedAt.Truncate()));
-        return command;
-    }
+    public Task<IReadOnlyList<Job>> CreateWithFilesAsync(IReadOnlyList<NewUpload> uploads, AuditContext audit, CancellationToken ct) =>
+        _orchestration.CreateWithFilesAsync(uploads, audit, ct);
 
     public async Task<StoredFile?> GetFileAsync(Guid jobId, CancellationToken ct)
     {
@@ -134,7 +71,7 @@ public sealed partial class PostgresJobStore
     public async Task SaveDetectionAsync(DetectionRecord detection, CancellationToken ct)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
-        await using var batch = new NpgsqlBatch(connection) { BatchCommands = { UpsertDetectionCommand([detection]) } };
+        await using var batch = new NpgsqlBatch(connection) { BatchCommands = { PostgresTransaction.SaveDetectionsCommand(new SaveDetectionsParams([detection])) } };
         await batch.ExecuteNonQueryAsync(ct);
     }
 
@@ -162,7 +99,7 @@ public sealed partial class PostgresJobStore
         {
             var tx = await connection.BeginTransactionAsync(ct);
             await CheckFenceAsync(connection, tx, fence, forShare: false, ct);
-            await using (var clear = new NpgsqlCommand(DeleteRecords, connection, tx))
+            await using (var clear = new NpgsqlCommand(PostgresTransaction.DeleteRecords, connection, tx))
             {
                 Add(clear, "ids", new[] { fence.JobId });
                 await clear.ExecuteNonQueryAsync(ct);
@@ -201,7 +138,7 @@ public sealed partial class PostgresJobStore
     {
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await using (var clear = new NpgsqlCommand(DeleteRecords, connection, tx))
+        await using (var clear = new NpgsqlCommand(PostgresTransaction.DeleteRecords, connection, tx))
         {
             Add(clear, "ids", new[] { fence.JobId });
             await clear.ExecuteNonQueryAsync(ct);

@@ -1,16 +1,18 @@
 using Conveyor.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Conveyor.Storage.Driver;
 using Npgsql;
 
 namespace Conveyor.Storage.Postgres;
 
 /// <summary>
-/// The scaled-out store: one PostgreSQL database is both the queue and the source of truth. Status changes load
-/// the rows under their locks, let <see cref="StatusMachine"/> decide, and write every change with its event in
-/// one statement; claims are one statement with <c>FOR UPDATE SKIP LOCKED</c>; wake-ups travel by LISTEN/NOTIFY.
+/// The scaled-out store: one PostgreSQL database is both the queue and the source of truth. Status changes are the
+/// shared <see cref="StoreOrchestration"/> over this driver's transactions (<see cref="PostgresTransaction"/>: the
+/// locking read, then every write with COMMIT); claims are one statement with <c>FOR UPDATE SKIP LOCKED</c>;
+/// wake-ups travel by LISTEN/NOTIFY.
 /// </summary>
-public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditStore, IRecordStore, IAsyncDisposable, IDisposable
+public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditStore, IRecordStore, IStoreDriver, IAsyncDisposable, IDisposable
 {
     /// <summary>The NOTIFY channel that tells workers on every node that work is due.</summary>
     public const string Channel = "conveyor_jobs";
@@ -34,50 +36,7 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
 
     private const string Ping = "SELECT count(*) FROM schema_migrations";
 
-    private const string Notify = $"SELECT pg_notify('{Channel}', '')";
-
-    private const string InsertedColumns =
-        "id, type, source_type, source_uri, file_name, file_size, mime_type, mode, priority, metadata, session_id, dataset, " +
-        "status, attempt, max_attempts, scheduled_at, created_at, updated_at, retry_of, idempotency_key, request_hash, " +
-        "created_by, synthetic";
-
-    /// <summary>Many jobs from parallel arrays, their <c>created</c> events in input order, and one NOTIFY when any is due.</summary>
-    private const string InsertJobs = $"""
-        WITH input AS (
-            SELECT * FROM unnest(@id::uuid[], @type::text[], @source_type::text[], @source_uri::text[], @file_name::text[],
-                @file_size::bigint[], @mime_type::text[], @mode::text[], @priority::integer[], @metadata::jsonb[],
-                @session_id::uuid[], @dataset::text[], @max_attempts::integer[], @scheduled_at::timestamptz[],
-                @retry_of::uuid[], @idempotency_key::text[], @request_hash::text[], @created_by::text[],
-                @synthetic::boolean[], @event_data::jsonb[])
-                WITH ORDINALITY AS i (id, type, source_type, source_uri, file_name, file_size, mime_type, mode, priority,
-                    metadata, session_id, dataset, max_attempts, scheduled_at, retry_of, idempotency_key, request_hash,
-                    created_by, synthetic, event_data, ord)
-        ), inserted AS (
-            INSERT INTO jobs ({InsertedColumns})
-            SELECT id, type, source_type, source_uri, file_name, file_size, mime_type, mode, priority, metadata,
-                session_id, dataset, 'queued', 0, max_attempts, scheduled_at, @now, @now, retry_of,
-                idempotency_key, request_hash, created_by, synthetic
-            FROM input ORDER BY ord
-            RETURNING id
-        ), created AS (
-            INSERT INTO job_events (job_id, type, from_status, to_status, at, actor, audit_id, data)
-            SELECT i.id, 'created', NULL, 'queued', @now, i.created_by, @audit_id::uuid, i.event_data
-            FROM input i JOIN inserted USING (id) ORDER BY i.ord
-        ), wake AS (
-            SELECT pg_notify('{Channel}', '') FROM input WHERE scheduled_at <= @now LIMIT 1
-        )
-        SELECT count(*) FROM inserted LEFT JOIN wake ON true
-        """;
-
-    private const string SelectByIdempotencyKey = $"SELECT {JobColumns.All}, request_hash FROM jobs WHERE idempotency_key = @key";
-
     private const string SelectJob = $"SELECT {JobColumns.All} FROM jobs WHERE id = @id";
-
-    private const string LockJob = $"SELECT {JobColumns.All} FROM jobs WHERE id = @id FOR UPDATE";
-
-    private const string HasRetry = "SELECT EXISTS (SELECT 1 FROM jobs WHERE retry_of = @id)";
-
-    private const string SelectRetryJob = $"SELECT {JobColumns.All} FROM jobs WHERE retry_of = @id";
 
     private const string SelectRetryId = "SELECT id FROM jobs WHERE retry_of = @id";
 
@@ -139,114 +98,15 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
         ORDER BY i.ord
         """;
 
-    /// <summary>Progress counters of running jobs; moves <c>updated_at</c>, logs no event.</summary>
-    private const string WriteProgress = """
-        WITH progress AS (
-            SELECT * FROM unnest(@ids::uuid[], @records_processed::bigint[], @records_failed::bigint[], @records_total::bigint[],
-                @repeats::integer[])
-                AS p (job_id, new_processed, new_failed, new_total, repeats)
-        ), locked AS (
-            SELECT id, status FROM jobs WHERE id = ANY(@ids) ORDER BY id FOR UPDATE
-        )
-        UPDATE jobs
-        SET records_processed = p.new_processed, records_failed = p.new_failed, records_total = p.new_total,
-            updated_at = GREATEST(@now, updated_at + interval '1 microsecond') + p.repeats * interval '1 microsecond'
-        FROM progress p
-        WHERE jobs.id = p.job_id AND jobs.id = ANY(ARRAY(SELECT id FROM locked WHERE status = 'running'))
-        """;
-
-    /// <summary>
-    /// Locks the rows by primary key only; owner and status are checked on the loaded state. A filter on status
-    /// here lets the planner pick the status index and walk every running (and dead) entry under load.
-    /// </summary>
-    private const string LoadLeasedStates = $"""
-        SELECT {JobColumns.State} FROM jobs
-        WHERE id = ANY(@ids)
-        ORDER BY id
-        FOR UPDATE
-        """;
-
-    private const string LoadExpiredStates = $"""
-        SELECT {JobColumns.State} FROM jobs
-        WHERE status = 'running' AND lease_expires_at < @now
-        ORDER BY lease_expires_at
-        LIMIT @max
-        FOR UPDATE SKIP LOCKED
-        """;
-
-    /// <summary>
-    /// Writes planned changes (rows already locked by this transaction) from parallel arrays, with each change's
-    /// event, in one statement. Progress travels with a completion so it needs no statement of its own.
-    /// </summary>
-    private const string WriteChangesBody = $"""
-        WITH change AS (
-            SELECT * FROM unnest(@id::uuid[], @status::text[], @attempt::integer[], @max_attempts::integer[],
-                @cancel_requested_at::timestamptz[], @lease_owner::text[], @lease_expires_at::timestamptz[],
-                @completed_at::timestamptz[], @scheduled_at::timestamptz[], @error::text[], @error_ref::text[],
-                @updated_at::timestamptz[], @event_type::text[], @from_status::text[], @event_data::jsonb[],
-                @has_progress::boolean[], @records_processed::bigint[], @records_failed::bigint[], @records_total::bigint[])
-                WITH ORDINALITY AS c (job_id, new_status, new_attempt, new_max_attempts, new_cancel_requested_at,
-                    new_lease_owner, new_lease_expires_at, new_completed_at, new_scheduled_at, new_error, new_error_ref,
-                    new_updated_at, event_type, from_status, event_data, has_progress, new_records_processed,
-                    new_records_failed, new_records_total, ord)
-        ), changed AS (
-            UPDATE jobs
-            SET status = c.new_status, attempt = c.new_attempt, max_attempts = c.new_max_attempts,
-                cancel_requested_at = c.new_cancel_requested_at, lease_owner = c.new_lease_owner,
-                lease_expires_at = c.new_lease_expires_at, completed_at = c.new_completed_at,
-                scheduled_at = c.new_scheduled_at, error = c.new_error, error_ref = c.new_error_ref,
-                updated_at = c.new_updated_at,
-                records_processed = CASE WHEN c.has_progress THEN c.new_records_processed ELSE jobs.records_processed END,
-                records_failed = CASE WHEN c.has_progress THEN c.new_records_failed ELSE jobs.records_failed END,
-                records_total = CASE WHEN c.has_progress THEN c.new_records_total ELSE jobs.records_total END
-            FROM change c
-            WHERE jobs.id = c.job_id AND jobs.id = ANY(@id)
-            RETURNING {JobColumns.All}
-        ), logged AS (
-            INSERT INTO job_events (job_id, type, from_status, to_status, at, actor, audit_id, data)
-            SELECT c.job_id, c.event_type, c.from_status, c.new_status, c.new_updated_at, @actor, @audit_id::uuid, c.event_data
-            FROM change c WHERE c.job_id IN (SELECT id FROM changed) ORDER BY c.ord
-        )
-        """;
-
-    private const string WriteChanges = WriteChangesBody + "SELECT count(*) FROM changed";
-
-    private const string WriteChangesReturning = WriteChangesBody + $"SELECT {JobColumns.All} FROM changed";
-
     private const string CountKeys = "SELECT count(*) FROM api_keys";
 
-    private const string InsertKey = """
-        INSERT INTO api_keys (id, prefix, hash, name, role, created_at, expires_at)
-        VALUES (@id, @prefix, @hash, @name, @role, @created_at, @expires_at)
-        """;
+    private const string SelectKeyByPrefix = $"SELECT {PostgresKeyRows.Columns} FROM api_keys WHERE prefix = @prefix";
 
-    private const string KeyColumns = "id, prefix, hash, name, role, created_at, last_used_at, expires_at, revoked_at";
-
-    private const string SelectKeyByPrefix = $"SELECT {KeyColumns} FROM api_keys WHERE prefix = @prefix";
-
-    private const string SelectKeys = $"SELECT {KeyColumns} FROM api_keys ORDER BY created_at, id";
-
-    private const string RevokeKey = "UPDATE api_keys SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL";
-
-    private const string SelectKey = $"SELECT {KeyColumns} FROM api_keys WHERE id = @id";
+    private const string SelectKeys = $"SELECT {PostgresKeyRows.Columns} FROM api_keys ORDER BY created_at, id";
 
     private const string TouchKey = "UPDATE api_keys SET last_used_at = @at WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @at)";
 
-    /// <summary>The advisory lock that makes one transaction at a time the audit chain's appender: "AuditLog" in ASCII.</summary>
-    private const long AuditLock = 0x41756469744C6F67;
-
-    private const string TakeAuditLock = "SELECT pg_advisory_xact_lock(@key)";
-
-    private const string SelectAuditHead = "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1";
-
-    private const string AuditColumns = "seq, id, at, actor, role, action, target, outcome, request_id, remote_ip, details, prev_hash, hash";
-
-    private const string InsertAudit = $"""
-        INSERT INTO audit_events ({AuditColumns})
-        VALUES (@seq, @id, @at, @actor, @role, @action, @target, @outcome, @request_id, @remote_ip, @details, @prev_hash, @hash)
-        """;
-
-    private const string SelectAuditChain = $"SELECT {AuditColumns} FROM audit_events WHERE seq > @after ORDER BY seq LIMIT @limit";
+    private const string SelectAuditChain = $"SELECT {PostgresAuditRows.Columns} FROM audit_events WHERE seq > @after ORDER BY seq LIMIT @limit";
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
@@ -254,6 +114,7 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
     private readonly ILogger<PostgresJobStore> _logger;
     private readonly QueueSignalHub _signals = new();
     private readonly PostgresQueueListener _listener;
+    private readonly StoreOrchestration _orchestration;
 
     public PostgresJobStore(NpgsqlDataSource dataSource, TimeProvider time, ILogger<PostgresJobStore> logger)
         : this(dataSource, ownsDataSource: false, time, logger)
@@ -267,7 +128,12 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
         _time = time;
         _logger = logger;
         _listener = new PostgresQueueListener(dataSource, _signals, Channel, logger);
+        _orchestration = new StoreOrchestration(this, time);
     }
+
+    QueueSignalHub IStoreDriver.Signals => _signals;
+
+    async Task<IDriverTransaction> IStoreDriver.BeginAsync(CancellationToken ct) => await PostgresTransaction.StartAsync(_dataSource, ct);
 
     /// <summary>A store over its own data source for <paramref name="connectionString"/>, disposed with the store.</summary>
     public static PostgresJobStore Create(string connectionString, TimeProvider time, ILoggerFactory? loggerFactory = null)
@@ -322,80 +188,10 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
         await command.ExecuteScalarAsync(ct);
     }
 
-    public async Task<CreateOutcome> CreateAsync(NewJob job, AuditContext audit, CancellationToken ct)
-    {
-        var now = Now();
-        CreateOutcome outcome;
-        await using (var tx = await PostgresTransaction.StartAsync(_dataSource, ct))
-        {
-            // Every audited create holds the audit lock, so looking the key up first cannot race another create.
-            NpgsqlBatchCommand[] find = [];
-            if (job.IdempotencyKey is not null)
-            {
-                var select = new NpgsqlBatchCommand(SelectByIdempotencyKey);
-                Add(select.Parameters, "key", job.IdempotencyKey);
-                find = [select];
-            }
-            var (head, existing) = await LockAuditHeadAsync(tx, find, ct);
-            if (existing is { } found)
-            {
-                var conflict = !string.Equals(found.RequestHash, job.RequestHash, StringComparison.Ordinal);
-                await tx.CommitAsync(ct, AppendAuditCommand(head, audit, found.Job.Id.ToString(),
-                    conflict ? AuditOutcomes.Rejected : AuditOutcomes.NoOp));
-                return new CreateOutcome(found.Job, Created: false, IdempotencyConflict: conflict);
-            }
-            // The same statement as a batch of one: the audit lock and the key lookup above already rule out a clash.
-            var insert = InsertJobsCommand([job], now, audit.Id);
-            await tx.CommitAsync(ct, insert, AppendAuditCommand(head, audit, job.Id.ToString(), AuditOutcomes.Applied));
-            outcome = new CreateOutcome(QueuedJob.From(job, now), Created: true);
-        }
-        _signals.Signal();
-        return outcome;
-    }
+    public Task<CreateOutcome> CreateAsync(NewJob job, AuditContext audit, CancellationToken ct) => _orchestration.CreateAsync(job, audit, ct);
 
-    public async Task<IReadOnlyList<Job>> CreateBatchAsync(IReadOnlyList<NewJob> jobs, AuditContext audit, CancellationToken ct)
-    {
-        var now = Now();
-        await using (var tx = await PostgresTransaction.StartAsync(_dataSource, ct))
-        {
-            var (head, _) = await LockAuditHeadAsync(tx, [], ct);
-            NpgsqlBatchCommand[] insert = jobs.Count > 0 ? [InsertJobsCommand(jobs, now, audit.Id)] : [];
-            await tx.CommitAsync(ct, [.. insert, AppendAuditCommand(head, audit, null, AuditOutcomes.Applied)]);
-        }
-        _signals.Signal();
-        return jobs.Select(j => QueuedJob.From(j, now)).ToList();
-    }
-
-    /// <summary>One statement (so one transaction even outside an explicit one) that inserts every job and its event.</summary>
-    private static NpgsqlBatchCommand InsertJobsCommand(IReadOnlyList<NewJob> jobs, DateTimeOffset now, Guid? auditId)
-    {
-        var n = jobs.Count;
-        var insert = new NpgsqlBatchCommand(InsertJobs);
-        var p = insert.Parameters;
-        Add(p, "id", Column(jobs, n, j => j.Id));
-        Add(p, "type", Column(jobs, n, j => j.Type));
-        Add(p, "source_type", Column(jobs, n, j => j.SourceType));
-        Add(p, "source_uri", Column(jobs, n, j => j.SourceUri));
-        Add(p, "file_name", Column(jobs, n, j => j.FileName));
-        Add(p, "file_size", Column(jobs, n, j => j.FileSize));
-        Add(p, "mime_type", Column(jobs, n, j => j.MimeType));
-        Add(p, "mode", Column(jobs, n, j => j.Mode));
-        Add(p, "priority", Column(jobs, n, j => j.Priority));
-        Add(p, "metadata", Column(jobs, n, QueuedJob.MetadataJson));
-        Add(p, "session_id", Column(jobs, n, j => j.SessionId));
-        Add(p, "dataset", Column(jobs, n, j => j.Dataset));
-        Add(p, "max_attempts", Column(jobs, n, j => j.MaxAttempts));
-        Add(p, "scheduled_at", Column(jobs, n, j => QueuedJob.ScheduledAt(j, now)));
-        Add(p, "retry_of", Column(jobs, n, j => j.RetryOf));
-        Add(p, "idempotency_key", Column(jobs, n, j => j.IdempotencyKey));
-        Add(p, "request_hash", Column(jobs, n, j => j.RequestHash));
-        Add(p, "created_by", Column(jobs, n, j => j.CreatedBy));
-        Add(p, "synthetic", Column(jobs, n, j => j.Synthetic));
-        Add(p, "event_data", Column(jobs, n, QueuedJob.CreatedEventData));
-        Add(p, "now", now);
-        Add(p, "audit_id", auditId);
-        return insert;
-    }
+    public Task<IReadOnlyList<Job>> CreateBatchAsync(IReadOnlyList<NewJob> jobs, AuditContext audit, CancellationToken ct) =>
+        _orchestration.CreateBatchAsync(jobs, audit, ct);
 
     public async Task<Job?> GetAsync(Guid id, CancellationToken ct)
     {
@@ -464,98 +260,11 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
         return await command.ExecuteScalarAsync(ct) is Guid retry ? retry : null;
     }
 
-    public async Task<OperationOutcome> ApplyAsync(Guid id, JobOperation operation, AuditContext audit, CancellationToken ct)
-    {
-        OperationOutcome outcome;
-        await using (var tx = await PostgresTransaction.StartAsync(_dataSource, ct))
-        {
-            // The job's row lock first, then the audit lock: every path takes them in this order.
-            var job = await LockJobAsync(tx, id, withRetry: false, ct);
-            var (head, _) = await LockAuditHeadAsync(tx, [], ct);
-            if (job is null)
-            {
-                await tx.CommitAsync(ct, AppendAuditCommand(head, audit, id.ToString(), AuditOutcomes.Rejected));
-                return OperationOutcome.NotFound;
-            }
-            var state = PostgresRows.StateOf(job.Value.Job);
-            var result = StatusMachine.Decide(state.Snapshot, operation);
-            var logged = AppendAuditCommand(head, audit, id.ToString(), AuditOutcomes.Of(result));
-            if (!result.IsApplied)
-            {
-                await tx.CommitAsync(ct, logged);
-                outcome = new OperationOutcome(job.Value.Job, result);
-            }
-            else
-            {
-                var change = JobChanges.Plan(state, operation, result, Now(), TransitionInput.None);
-                await using var reader = await tx.CommitReadingAsync(ct,
-                    [.. WriteChangesCommands([change], progress: null, audit.Actor, returning: true, audit.Id), logged]);
-                outcome = new OperationOutcome((await ReadToEndAsync(reader, ct))[0], result);
-            }
-        }
-        if (outcome.Transition is { IsApplied: true, To: JobStatus.Queued }) _signals.Signal();
-        return outcome;
-    }
+    public Task<OperationOutcome> ApplyAsync(Guid id, JobOperation operation, AuditContext audit, CancellationToken ct) =>
+        _orchestration.ApplyAsync(id, operation, audit, ct);
 
-    /// <summary>Locks the job's row and reads it; with <paramref name="withRetry"/>, also whether a retry-as-new of it exists.</summary>
-    private static async Task<(Job Job, bool HasRetry)?> LockJobAsync(PostgresTransaction tx, Guid id, bool withRetry, CancellationToken ct)
-    {
-        var lockJob = new NpgsqlBatchCommand(LockJob);
-        Add(lockJob.Parameters, "id", id);
-        // A statement of its own, after the lock: its snapshot sees a retry committed while we waited.
-        var hasRetry = new NpgsqlBatchCommand(HasRetry);
-        Add(hasRetry.Parameters, "id", id);
-        await using var reader = withRetry ? await tx.ReadAsync(ct, lockJob, hasRetry) : await tx.ReadAsync(ct, lockJob);
-        if (!await reader.ReadAsync(ct)) return null;
-        var job = PostgresRows.ReadJob(reader);
-        var retried = withRetry && await reader.NextResultAsync(ct) && await reader.ReadAsync(ct) && reader.GetBoolean(0);
-        return (job, retried);
-    }
-
-    public async Task<RetryAsNewOutcome> RetryAsNewAsync(Guid id, Func<Job, NewJob> buildRetry, AuditContext audit, CancellationToken ct)
-    {
-        RetryAsNewOutcome outcome;
-        await using (var tx = await PostgresTransaction.StartAsync(_dataSource, ct))
-        {
-            var locked = await LockJobAsync(tx, id, withRetry: true, ct);
-            var (head, _) = await LockAuditHeadAsync(tx, [], ct);
-            if (locked is not { } found)
-            {
-                await tx.CommitAsync(ct, AppendAuditCommand(head, audit, id.ToString(), AuditOutcomes.Rejected));
-                return RetryAsNewOutcome.NotFound;
-            }
-            var state = PostgresRows.StateOf(found.Job, found.HasRetry);
-            var result = StatusMachine.Decide(state.Snapshot, JobOperation.RetryAsNew);
-            var logged = AppendAuditCommand(head, audit, id.ToString(), AuditOutcomes.Of(result));
-            if (result.IsApplied)
-            {
-                var now = Now();
-                var newJob = buildRetry(found.Job) with { RetryOf = id };
-                var change = JobChanges.Plan(state, JobOperation.RetryAsNew, result, now, TransitionInput.None)
-                    with { EventData = $$"""{"retry_id":"{{newJob.Id}}"}""" };
-                // The new job (and its created event) first, then the original's change: the order SQLite writes them in.
-                await using var reader = await tx.CommitReadingAsync(ct,
-                    [InsertJobsCommand([newJob], now, audit.Id), .. WriteChangesCommands([change], progress: null, audit.Actor, returning: true, audit.Id),
-                        logged]);
-                await reader.NextResultAsync(ct);
-                outcome = new RetryAsNewOutcome((await ReadToEndAsync(reader, ct))[0], QueuedJob.From(newJob, now), result);
-            }
-            else if (result.Kind == TransitionKind.NoOp)
-            {
-                var find = new NpgsqlBatchCommand(SelectRetryJob);
-                Add(find.Parameters, "id", id);
-                await using var reader = await tx.CommitReadingAsync(ct, find, logged);
-                outcome = new RetryAsNewOutcome(found.Job, (await ReadToEndAsync(reader, ct))[0], result);
-            }
-            else
-            {
-                await tx.CommitAsync(ct, logged);
-                outcome = new RetryAsNewOutcome(found.Job, null, result);
-            }
-        }
-        if (outcome.Transition is { IsApplied: true }) _signals.Signal();
-        return outcome;
-    }
+    public Task<RetryAsNewOutcome> RetryAsNewAsync(Guid id, Func<Job, NewJob> buildRetry, AuditContext audit, CancellationToken ct) =>
+        _orchestration.RetryAsNewAsync(id, buildRetry, audit, ct);
 
     public async Task<IReadOnlyList<Job>> ClaimAsync(string owner, int max, TimeSpan lease, CancellationToken ct)
     {
@@ -589,92 +298,22 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
         return stop;
     }
 
-    public async Task<int> CompleteAsync(string owner, IReadOnlyList<Completion> completions, CancellationToken ct)
-    {
-        if (completions.Count == 0) return 0;
-        var byId = completions.ToDictionary(c => c.Id);
-        List<JobChange> changes;
-        await using (var tx = await PostgresTransaction.StartAsync(_dataSource, ct))
-        {
-            var states = await LoadLeasedStatesAsync(tx, owner, byId.Keys, ct);
-            var now = Now();
-            changes = new List<JobChange>(states.Count);
-            var progressOnly = new List<ProgressUpdate>();
-            foreach (var state in states)
-            {
-                var completion = byId[state.Id];
-                if (JobChanges.Plan(state, completion.Operation, now, completion.Input) is { } change) changes.Add(change);
-                else if (completion.Progress is { } progress) progressOnly.Add(progress);
-            }
-            NpgsqlBatchCommand[] progressCommand = progressOnly.Count > 0 ? [WriteProgressCommand(progressOnly, now)] : [];
-            await tx.CommitAsync(ct, [.. progressCommand, .. WriteChangesCommands(changes, id => byId[id].Progress, WorkerActor(owner), returning: false)]);
-        }
-        if (changes.Any(c => c.After.Status == JobStatus.Queued)) _signals.Signal();
-        return changes.Count;
-    }
+    public Task<int> CompleteAsync(string owner, IReadOnlyList<Completion> completions, CancellationToken ct) =>
+        _orchestration.CompleteAsync(owner, completions, ct);
 
     public async Task FlushProgressAsync(IReadOnlyList<ProgressUpdate> updates, CancellationToken ct)
     {
         if (updates.Count == 0) return;
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
-        await using var batch = new NpgsqlBatch(connection) { BatchCommands = { WriteProgressCommand(updates, Now()) } };
+        await using var batch = new NpgsqlBatch(connection) { BatchCommands = { PostgresTransaction.WriteProgressCommand(new WriteProgressParams(updates, Now())) } };
         await batch.PrepareAsync(ct);
         await batch.ExecuteNonQueryAsync(ct);
     }
 
-    private static NpgsqlBatchCommand WriteProgressCommand(IReadOnlyList<ProgressUpdate> updates, DateTimeOffset now)
-    {
-        // Several updates of one job mean what applying them one after another means: the last counters
-        // win, and updated_at moves once per update.
-        var latest = new Dictionary<Guid, (ProgressUpdate Update, int Repeats)>();
-        foreach (var update in updates)
-        {
-            latest[update.Id] = latest.TryGetValue(update.Id, out var seen) ? (update, seen.Repeats + 1) : (update, 0);
-        }
-        var rows = latest.Values.ToList();
-        var command = new NpgsqlBatchCommand(WriteProgress);
-        var p = command.Parameters;
-        Add(p, "ids", Column(rows, rows.Count, u => u.Update.Id));
-        Add(p, "records_processed", Column(rows, rows.Count, u => u.Update.RecordsProcessed));
-        Add(p, "records_failed", Column(rows, rows.Count, u => u.Update.RecordsFailed));
-        Add(p, "records_total", Column(rows, rows.Count, u => u.Update.RecordsTotal));
-        Add(p, "repeats", Column(rows, rows.Count, u => u.Repeats));
-        Add(p, "now", now);
-        return command;
-    }
+    public Task<int> RescueExpiredAsync(int max, CancellationToken ct) => _orchestration.RescueExpiredAsync(max, ct);
 
-    public async Task<int> RescueExpiredAsync(int max, CancellationToken ct)
-    {
-        if (max <= 0) return 0;
-        List<JobChange> changes;
-        await using (var tx = await PostgresTransaction.StartAsync(_dataSource, ct))
-        {
-            var now = Now();
-            var load = new NpgsqlBatchCommand(LoadExpiredStates);
-            Add(load.Parameters, "now", now);
-            Add(load.Parameters, "max", max);
-            var states = await ReadStatesAsync(await tx.ReadAsync(ct, load), ct);
-            changes = states.Select(s => JobChanges.Plan(s, JobOperation.Rescue, now)).OfType<JobChange>().ToList();
-            await tx.CommitAsync(ct, WriteChangesCommands(changes, progress: null, "sweeper", returning: false));
-        }
-        if (changes.Any(c => c.After.Status == JobStatus.Queued)) _signals.Signal();
-        return changes.Count;
-    }
-
-    public async Task<int> ReleaseAsync(string owner, IReadOnlyCollection<Guid> ids, CancellationToken ct)
-    {
-        if (ids.Count == 0) return 0;
-        List<JobChange> changes;
-        await using (var tx = await PostgresTransaction.StartAsync(_dataSource, ct))
-        {
-            var states = await LoadLeasedStatesAsync(tx, owner, ids, ct);
-            var now = Now();
-            changes = states.Select(s => JobChanges.Plan(s, JobOperation.Release, now)).OfType<JobChange>().ToList();
-            await tx.CommitAsync(ct, WriteChangesCommands(changes, progress: null, WorkerActor(owner), returning: false));
-        }
-        if (changes.Count > 0) _signals.Signal();
-        return changes.Count;
-    }
+    public Task<int> ReleaseAsync(string owner, IReadOnlyCollection<Guid> ids, CancellationToken ct) =>
+        _orchestration.ReleaseAsync(owner, ids, ct);
 
     public async Task<IQueueSignal> SubscribeAsync(CancellationToken ct)
     {
@@ -688,28 +327,14 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
         return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
-    public async Task InsertKeyAsync(ApiKeyRecord key, AuditContext audit, CancellationToken ct)
-    {
-        await using var tx = await PostgresTransaction.StartAsync(_dataSource, ct);
-        var (head, _) = await LockAuditHeadAsync(tx, [], ct);
-        var insert = new NpgsqlBatchCommand(InsertKey);
-        var p = insert.Parameters;
-        Add(p, "id", key.Id);
-        Add(p, "prefix", key.Prefix);
-        Add(p, "hash", key.Hash);
-        Add(p, "name", key.Name);
-        Add(p, "role", key.Role);
-        Add(p, "created_at", key.CreatedAt.Truncate());
-        Add(p, "expires_at", key.ExpiresAt?.Truncate());
-        await tx.CommitAsync(ct, insert, AppendAuditCommand(head, audit, key.Id.ToString(), AuditOutcomes.Applied));
-    }
+    public Task InsertKeyAsync(ApiKeyRecord key, AuditContext audit, CancellationToken ct) => _orchestration.InsertKeyAsync(key, audit, ct);
 
     public async Task<ApiKeyRecord?> FindKeyByPrefixAsync(string prefix, CancellationToken ct)
     {
         await using var command = _dataSource.CreateCommand(SelectKeyByPrefix);
         Add(command, "prefix", prefix);
         await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? ReadKey(reader) : null;
+        return await reader.ReadAsync(ct) ? PostgresKeyRows.Read(reader) : null;
     }
 
     public async Task<IReadOnlyList<ApiKeyRecord>> ListKeysAsync(CancellationToken ct)
@@ -717,33 +342,12 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
         await using var command = _dataSource.CreateCommand(SelectKeys);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var keys = new List<ApiKeyRecord>();
-        while (await reader.ReadAsync(ct)) keys.Add(ReadKey(reader));
+        while (await reader.ReadAsync(ct)) keys.Add(PostgresKeyRows.Read(reader));
         return keys;
     }
 
-    public async Task<ApiKeyRecord?> RevokeKeyAsync(Guid id, AuditContext audit, CancellationToken ct)
-    {
-        await using var tx = await PostgresTransaction.StartAsync(_dataSource, ct);
-        var (head, _) = await LockAuditHeadAsync(tx, [], ct);
-        var revoke = new NpgsqlBatchCommand(RevokeKey);
-        Add(revoke.Parameters, "now", Now());
-        Add(revoke.Parameters, "id", id);
-        var select = new NpgsqlBatchCommand(SelectKey);
-        Add(select.Parameters, "id", id);
-        ApiKeyRecord? key = null;
-        int changed;
-        await using (var reader = await tx.ReadAsync(ct, revoke, select))
-        {
-            if (await reader.ReadAsync(ct)) key = ReadKey(reader);
-            while (await reader.NextResultAsync(ct))
-            {
-            }
-            changed = reader.RecordsAffected;
-        }
-        var outcome = key is null ? AuditOutcomes.Rejected : changed == 1 ? AuditOutcomes.Applied : AuditOutcomes.NoOp;
-        await tx.CommitAsync(ct, AppendAuditCommand(head, audit, id.ToString(), outcome));
-        return key;
-    }
+    public Task<ApiKeyRecord?> RevokeKeyAsync(Guid id, AuditContext audit, CancellationToken ct) =>
+        _orchestration.RevokeKeyAsync(id, audit, ct);
 
     public async Task TouchKeyAsync(Guid id, DateTimeOffset at, CancellationToken ct)
     {
@@ -753,19 +357,8 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    private static ApiKeyRecord ReadKey(NpgsqlDataReader reader) =>
-        new(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
-            reader.GetString(4), PostgresRows.Time(reader, 5), PostgresRows.NullableTime(reader, 6),
-            PostgresRows.NullableTime(reader, 7), PostgresRows.NullableTime(reader, 8));
-
-    public async Task<AuditEvent> AppendAuditAsync(AuditContext audit, string? target, string outcome, CancellationToken ct)
-    {
-        await using var tx = await PostgresTransaction.StartAsync(_dataSource, ct);
-        var (head, _) = await LockAuditHeadAsync(tx, [], ct);
-        var e = AuditChain.Link(head.Seq, head.Hash, audit, Now(), target, outcome);
-        await tx.CommitAsync(ct, InsertAuditCommand(e));
-        return e;
-    }
+    public Task<AuditEvent> AppendAuditAsync(AuditContext audit, string? target, string outcome, CancellationToken ct) =>
+        _orchestration.AppendAuditAsync(audit, target, outcome, ct);
 
     public async Task<IReadOnlyList<AuditEvent>> ListAuditAsync(AuditQuery query, CancellationToken ct)
     {
@@ -783,7 +376,7 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
         Filter("at >= @from", "from", query.From);
         Filter("at < @to", "to", query.To);
         Filter("seq < @before", "before", query.BeforeSeq);
-        command.CommandText = $"SELECT {AuditColumns} FROM audit_events {(where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where))} " +
+        command.CommandText = $"SELECT {PostgresAuditRows.Columns} FROM audit_events {(where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where))} " +
             "ORDER BY seq DESC LIMIT @limit";
         Add(command, "limit", query.Limit);
         return await ReadAuditAsync(command, ct);
@@ -801,58 +394,8 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
     {
         var events = new List<AuditEvent>();
         await using var r = await command.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
-        {
-            events.Add(new AuditEvent(r.GetInt64(0), r.GetGuid(1), PostgresRows.Time(r, 2), r.GetString(3), r.GetString(4), r.GetString(5),
-                PostgresRows.Text(r, 6), r.GetString(7), PostgresRows.Text(r, 8), PostgresRows.Text(r, 9), r.GetString(10),
-                r.GetString(11), r.GetString(12)));
-        }
+        while (await r.ReadAsync(ct)) events.Add(PostgresAuditRows.Read(r));
         return events;
-    }
-
-    /// <summary>
-    /// Takes the audit lock (held to commit) and reads the chain's head in one round trip, together with
-    /// <paramref name="then"/> (read after the lock, so it sees everything committed before); returns the head and
-    /// the job <paramref name="then"/> found, with its request hash.
-    /// </summary>
-    private static async Task<((long Seq, string Hash) Head, (Job Job, string? RequestHash)? Found)> LockAuditHeadAsync(
-        PostgresTransaction tx, NpgsqlBatchCommand[] then, CancellationToken ct)
-    {
-        var take = new NpgsqlBatchCommand(TakeAuditLock);
-        Add(take.Parameters, "key", AuditLock);
-        await using var reader = await tx.ReadAsync(ct, [take, new NpgsqlBatchCommand(SelectAuditHead), .. then]);
-        await reader.NextResultAsync(ct);
-        (long, string) head = await reader.ReadAsync(ct) ? (reader.GetInt64(0), reader.GetString(1)) : (0, AuditChain.Genesis);
-        (Job, string?)? found = null;
-        if (then.Length > 0 && await reader.NextResultAsync(ct) && await reader.ReadAsync(ct))
-            found = (PostgresRows.ReadJob(reader), PostgresRows.Text(reader, 32));
-        while (await reader.NextResultAsync(ct))
-        {
-        }
-        return (head, found);
-    }
-
-    private NpgsqlBatchCommand AppendAuditCommand((long Seq, string Hash) head, AuditContext audit, string? target, string outcome) =>
-        InsertAuditCommand(AuditChain.Link(head.Seq, head.Hash, audit, Now(), target, outcome));
-
-    private static NpgsqlBatchCommand InsertAuditCommand(AuditEvent e)
-    {
-        var insert = new NpgsqlBatchCommand(InsertAudit);
-        var p = insert.Parameters;
-        Add(p, "seq", e.Seq);
-        Add(p, "id", e.Id);
-        Add(p, "at", e.At);
-        Add(p, "actor", e.Actor);
-        Add(p, "role", e.Role);
-        Add(p, "action", e.Action);
-        Add(p, "target", e.Target);
-        Add(p, "outcome", e.Outcome);
-        Add(p, "request_id", e.RequestId);
-        Add(p, "remote_ip", e.RemoteIp);
-        Add(p, "details", e.Details);
-        Add(p, "prev_hash", e.PrevHash);
-        Add(p, "hash", e.Hash);
-        return insert;
     }
 
     public async ValueTask DisposeAsync()
@@ -864,84 +407,6 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     private static string WorkerActor(string owner) => "worker:" + owner;
-
-    private static async Task<List<JobState>> LoadLeasedStatesAsync(PostgresTransaction tx, string owner, IEnumerable<Guid> ids,
-        CancellationToken ct)
-    {
-        var load = new NpgsqlBatchCommand(LoadLeasedStates);
-        Add(load.Parameters, "ids", ids.ToArray());
-        var states = await ReadStatesAsync(await tx.ReadAsync(ct, load), ct);
-        states.RemoveAll(s => s.LeaseOwner != owner || s.Status != JobStatus.Running);
-        return states;
-    }
-
-    private static async Task<List<JobState>> ReadStatesAsync(NpgsqlDataReader reader, CancellationToken ct)
-    {
-        await using (reader)
-        {
-            var states = new List<JobState>();
-            while (await reader.ReadAsync(ct)) states.Add(PostgresRows.ReadState(reader));
-            return states;
-        }
-    }
-
-    /// <summary>Reads the jobs of the current result set, then drains the rest so that a failed COMMIT surfaces.</summary>
-    private static async Task<List<Job>> ReadToEndAsync(NpgsqlDataReader reader, CancellationToken ct)
-    {
-        var jobs = await PostgresRows.ReadJobsAsync(reader, ct);
-        while (await reader.NextResultAsync(ct))
-        {
-        }
-        return jobs;
-    }
-
-    /// <summary>
-    /// The statement that writes <paramref name="changes"/> (rows this transaction has locked) and their events,
-    /// plus a NOTIFY (delivered on commit) when one of them re-queues a job. Nothing when there is no change.
-    /// </summary>
-    private static NpgsqlBatchCommand[] WriteChangesCommands(IReadOnlyList<JobChange> changes,
-        Func<Guid, ProgressUpdate?>? progress, string actor, bool returning, Guid? auditId = null)
-    {
-        if (changes.Count == 0) return [];
-        var n = changes.Count;
-        var updates = changes.Select(c => progress?.Invoke(c.After.Id)).ToList();
-        var write = new NpgsqlBatchCommand(returning ? WriteChangesReturning : WriteChanges);
-        var p = write.Parameters;
-        Add(p, "id", Column(changes, n, c => c.After.Id));
-        Add(p, "status", Column(changes, n, c => c.After.Status.ToName()));
-        Add(p, "attempt", Column(changes, n, c => c.After.Attempt));
-        Add(p, "max_attempts", Column(changes, n, c => c.After.MaxAttempts));
-        Add(p, "cancel_requested_at", Column(changes, n, c => c.After.CancelRequestedAt?.Truncate()));
-        Add(p, "lease_owner", Column(changes, n, c => c.After.LeaseOwner));
-        Add(p, "lease_expires_at", Column(changes, n, c => c.After.LeaseExpiresAt?.Truncate()));
-        Add(p, "completed_at", Column(changes, n, c => c.After.CompletedAt?.Truncate()));
-        Add(p, "scheduled_at", Column(changes, n, c => c.After.ScheduledAt.Truncate()));
-        Add(p, "error", Column(changes, n, c => c.After.Error));
-        Add(p, "error_ref", Column(changes, n, c => c.After.ErrorRef));
-        Add(p, "updated_at", Column(changes, n, c => c.After.UpdatedAt.Truncate()));
-        Add(p, "event_type", Column(changes, n, c => c.EventType));
-        Add(p, "from_status", Column(changes, n, c => c.Before.Status.ToName()));
-        Add(p, "event_data", Column(changes, n, c => c.EventData));
-        Add(p, "has_progress", Column(updates, n, u => u is not null));
-        Add(p, "records_processed", Column(updates, n, u => u?.RecordsProcessed ?? 0));
-        Add(p, "records_failed", Column(updates, n, u => u?.RecordsFailed ?? 0));
-        Add(p, "records_total", Column(updates, n, u => u?.RecordsTotal));
-        Add(p, "actor", actor);
-        Add(p, "audit_id", auditId);
-        // A failed or cancelled job leaves no rows in its dataset.
-        var commands = new List<NpgsqlBatchCommand> { write };
-        var purged = changes.Where(c => c.After.Status is JobStatus.Failed or JobStatus.Cancelled).Select(c => c.After.Id).ToArray();
-        if (purged.Length > 0) commands.Add(PurgeRecordsCommand(purged));
-        if (changes.Any(c => c.After.Status == JobStatus.Queued)) commands.Add(new NpgsqlBatchCommand(Notify));
-        return [.. commands];
-    }
-
-    private static T[] Column<TRow, T>(IReadOnlyList<TRow> rows, int count, Func<TRow, T> select)
-    {
-        var values = new T[count];
-        for (var i = 0; i < count; i++) values[i] = select(rows[i]);
-        return values;
-    }
 
     private static void Add<T>(NpgsqlCommand command, string name, T value) => Add(command.Parameters, name, value);
 

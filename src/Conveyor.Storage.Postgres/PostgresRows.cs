@@ -60,24 +60,6 @@ internal static class PostgresRows
         UpdatedAt = Time(r, 11),
     };
 
-    /// <summary>The state columns of a job read in full (the same values <see cref="ReadState"/> would give).</summary>
-    public static JobState StateOf(Job job, bool hasRetry = false) => new()
-    {
-        Id = job.Id,
-        Status = job.Status,
-        Attempt = job.Attempt,
-        MaxAttempts = job.MaxAttempts,
-        CancelRequestedAt = job.CancelRequestedAt,
-        LeaseOwner = job.LeaseOwner,
-        LeaseExpiresAt = job.LeaseExpiresAt,
-        CompletedAt = job.CompletedAt,
-        ScheduledAt = job.ScheduledAt,
-        Error = job.Error,
-        ErrorRef = job.ErrorRef,
-        UpdatedAt = job.UpdatedAt,
-        HasRetry = hasRetry,
-    };
-
     public static async Task<List<Job>> ReadJobsAsync(NpgsqlDataReader reader, CancellationToken ct)
     {
         var jobs = new List<Job>();

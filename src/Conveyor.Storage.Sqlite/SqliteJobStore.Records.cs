@@ -22,7 +22,8 @@ public sealed partial class SqliteJobStore
     private const string FenceCheck =
         "SELECT 1 FROM jobs WHERE id = @id AND status = 'running' AND lease_owner = @owner AND attempt = @attempt";
 
-    private static async Task PurgeRecordsAsync(SqliteConnection connection, SqliteTransaction tx, Guid jobId, CancellationToken ct)
+    /// <summary>Removes the loaded rows of a job: its chunks, then its <c>record_loads</c> row.</summary>
+    internal static async Task PurgeRecordsAsync(SqliteConnection connection, SqliteTransaction tx, Guid jobId, CancellationToken ct)
     {
         await ExecuteAsync(connection, tx, "DELETE FROM record_chunks WHERE load_id = (SELECT id FROM record_loads WHERE job_id = @id)", ct,
             ("@id", jobId.ToString()));
@@ -37,32 +38,8 @@ public sealed partial class SqliteJobStore
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    public async Task<IReadOnlyList<Job>> CreateWithFilesAsync(IReadOnlyList<NewUpload> uploads, AuditContext audit, CancellationToken ct)
-    {
-        var created = await WriteAsync(async (connection, tx) =>
-        {
-            var jobs = await InsertAsync(connection, tx, uploads.Select(u => u.Job).ToList(), audit.Id, ct);
-            await AppendAuditAsync(connection, tx, audit, jobs.Count == 1 ? jobs[0].Id.ToString() : null, AuditOutcomes.Applied, ct);
-            foreach (var upload in uploads)
-            {
-                var file = upload.File;
-                await ExecuteAsync(connection, tx, """
-                    INSERT INTO stored_files (job_id, path, original_name, size, sha256, content_type, stored_at)
-                    VALUES (@job_id, @path, @original_name, @size, @sha256, @content_type, @stored_at)
-                    """, ct, ("@job_id", upload.Job.Id.ToString()), ("@path", file.Path), ("@original_name", file.OriginalName),
-                    ("@size", file.Size), ("@sha256", file.Sha256), ("@content_type", file.ContentType),
-                    ("@stored_at", file.StoredAt.ToUnixTimeMicroseconds()));
-                if (upload.DetectionResult is not null)
-                {
-                    await UpsertDetectionAsync(connection, tx, new DetectionRecord(upload.Job.Id, upload.DetectionContentType ?? "unknown",
-                        upload.DetectionResult, file.StoredAt), ct);
-                }
-            }
-            return jobs;
-        }, ct);
-        _signals.Signal();
-        return created;
-    }
+    public Task<IReadOnlyList<Job>> CreateWithFilesAsync(IReadOnlyList<NewUpload> uploads, AuditContext audit, CancellationToken ct) =>
+        _orchestration.CreateWithFilesAsync(uploads, audit, ct);
 
     public async Task<StoredFile?> GetFileAsync(Guid jobId, CancellationToken ct)
     {
@@ -84,10 +61,7 @@ public sealed partial class SqliteJobStore
         }, ct);
 
     private static Task UpsertDetectionAsync(SqliteConnection connection, SqliteTransaction tx, DetectionRecord detection, CancellationToken ct) =>
-        ExecuteAsync(connection, tx, """
-            INSERT INTO detection_results (job_id, content_type, result, detected_at) VALUES (@id, @type, @result, @at)
-            ON CONFLICT (job_id) DO UPDATE SET content_type = excluded.content_type, result = excluded.result, detected_at = excluded.detected_at
-            """, ct, ("@id", detection.JobId.ToString()), ("@type", detection.ContentType), ("@result", detection.Result),
+        ExecuteAsync(connection, tx, SqliteWriteTransaction.UpsertDetection, ct, ("@id", detection.JobId.ToString()), ("@type", detection.ContentType), ("@result", detection.Result),
             ("@at", detection.DetectedAt.ToUnixTimeMicroseconds()));
 
     public async Task<DetectionRecord?> GetDetectionAsync(Guid jobId, CancellationToken ct)

@@ -1,0 +1,53 @@
+using Conveyor.Core;
+
+namespace Conveyor.Storage.Driver;
+
+// The parameter records of IDriverTransaction, one per operation, and what its reads return. Records for data,
+// kept together here so a driver's author reads the whole contract in two files.
+
+/// <summary>Which job to lock; <see cref="WithRetry"/> also reads the job retried from it (a statement after the lock).</summary>
+public sealed record LockJobParams(Guid Id, bool WithRetry);
+
+/// <summary>A job read under its row lock, and the job created from it by retry-as-new, if any was asked for and exists.</summary>
+public sealed record LockedJob(Job Job, Job? Retry);
+
+/// <summary>The jobs to lock: only those <see cref="Owner"/> still holds running are returned.</summary>
+public sealed record LockLeasedJobStatesParams(string Owner, IReadOnlyCollection<Guid> Ids);
+
+public sealed record LockExpiredJobStatesParams(DateTimeOffset Now, int Max);
+
+/// <summary>With <see cref="IdempotencyKey"/>, the job holding the key is read under the audit lock.</summary>
+public sealed record LockAuditChainParams(string? IdempotencyKey = null);
+
+/// <summary>The audit chain's last event (<see cref="AuditChain.Genesis"/> and 0 when empty), and the idempotent job found.</summary>
+public sealed record AuditChainHead(long Seq, string Hash, ExistingJob? Existing);
+
+/// <summary>A job found by its idempotency key, with the hash of the request that created it.</summary>
+public sealed record ExistingJob(Job Job, string? RequestHash);
+
+/// <summary>Jobs to insert as queued at <see cref="Now"/>; their <c>created</c> events carry <see cref="AuditId"/>.</summary>
+public sealed record InsertJobsParams(IReadOnlyList<NewJob> Jobs, DateTimeOffset Now, Guid? AuditId);
+
+/// <summary>
+/// Changes planned by <see cref="JobChanges"/>, written with their events by <see cref="Actor"/>. A change whose job has
+/// an entry in <see cref="Progress"/> also writes those counters (a completion carries its last progress).
+/// </summary>
+public sealed record WriteChangesParams(IReadOnlyList<JobChange> Changes, string Actor, Guid? AuditId = null,
+    IReadOnlyDictionary<Guid, ProgressUpdate>? Progress = null);
+
+public sealed record WriteProgressParams(IReadOnlyList<ProgressUpdate> Updates, DateTimeOffset Now);
+
+public sealed record PurgeRecordsParams(IReadOnlyList<Guid> JobIds);
+
+public sealed record AppendAuditParams(AuditEvent Event);
+
+public sealed record InsertFilesParams(IReadOnlyList<StoredFile> Files);
+
+public sealed record SaveDetectionsParams(IReadOnlyList<DetectionRecord> Detections);
+
+public sealed record InsertKeyParams(ApiKeyRecord Key);
+
+public sealed record RevokeKeyParams(Guid Id, DateTimeOffset Now);
+
+/// <summary>The key as it now is (null when there is none), and whether this call revoked it.</summary>
+public sealed record RevokedKey(ApiKeyRecord? Key, bool Changed);
