@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Conveyor.Api.Json;
 using Conveyor.Api.V1;
+using Conveyor.Auth;
 using Conveyor.Hosting;
 using Conveyor.Storage;
 using Microsoft.AspNetCore.Diagnostics;

@@ -12,18 +12,14 @@ public static class RequestAudit
 {
     private sealed class Used;
 
-    public static string Actor(HttpContext context) => context.User.Identity?.Name ?? "anonymous";
-
-    public static string? RemoteIp(HttpContext context) => context.Connection.RemoteIpAddress?.ToString();
-
     /// <summary>The context for <paramref name="action"/> on behalf of the caller; the store writes its event.</summary>
     public static AuditContext For(HttpContext context, string action, string details = "{}")
     {
         context.Items[typeof(Used)] = true;
-        return new AuditContext(Actor(context), Policies.RoleOf(context.User) ?? "none", action)
+        return new AuditContext(Caller.Actor(context), Caller.Role(context), action)
         {
             RequestId = context.TraceIdentifier,
-            RemoteIp = RemoteIp(context),
+            RemoteIp = Caller.RemoteIp(context),
             Details = details,
         };
     }

@@ -1,4 +1,3 @@
-using Conveyor.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -15,7 +14,7 @@ namespace Conveyor.Auth;
 /// most of what authentication cost a request that only needs a hash and a dictionary lookup.
 /// </para>
 /// </summary>
-public sealed class ApiKeyAuthenticationHandler(ApiKeyValidator validator, AuthDenials denials, IOptions<ConveyorOptions> options)
+public sealed class ApiKeyAuthenticationHandler(ApiKeyValidator validator, AuthDenials denials, IOptions<AuthOptions> options)
     : IAuthenticationHandler
 {
     public const string SchemeName = "ApiKey";
@@ -29,7 +28,7 @@ public sealed class ApiKeyAuthenticationHandler(ApiKeyValidator validator, AuthD
     {
         _context = context;
         _presented = TryGetPresentedKey(context.Request, out var presented) ? presented : default(ReadOnlyMemory<char>?);
-        var target = ConveyorAuth.SchemeFor(context, options.Value.Auth.Jwt.Enabled, _presented);
+        var target = ConveyorAuth.SchemeFor(context, options.Value.Jwt.Enabled, _presented);
         _forwardTo = target == SchemeName ? null : target;
         return Task.CompletedTask;
     }

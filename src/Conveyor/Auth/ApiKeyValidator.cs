@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
-using Conveyor.Hosting;
 using Conveyor.Storage;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +12,7 @@ namespace Conveyor.Auth;
 /// Verified keys are remembered for <see cref="AuthOptions.KeyCacheSeconds"/> (by hash, never the key itself), so
 /// a busy client costs one SHA-256 and one dictionary lookup, not one query, per request.
 /// </summary>
-public sealed class ApiKeyValidator(IApiKeyStore store, KeyUsage usage, TimeProvider time, IOptions<ConveyorOptions> options)
+public sealed class ApiKeyValidator(IApiKeyStore store, KeyUsage usage, TimeProvider time, IOptions<AuthOptions> options)
 {
     private static readonly TimeSpan TouchEvery = TimeSpan.FromMinutes(1);
     private readonly ConcurrentDictionary<KeyHash, Entry> _verified = new();
@@ -48,7 +47,7 @@ public sealed class ApiKeyValidator(IApiKeyStore store, KeyUsage usage, TimeProv
     private bool TryGetCached(KeyHash hash, DateTimeOffset now, [NotNullWhen(true)] out VerifiedKey? key)
     {
         key = null;
-        if (!_verified.TryGetValue(hash, out var cached) || now - cached.CheckedAt >= TimeSpan.FromSeconds(options.Value.Auth.KeyCacheSeconds)
+        if (!_verified.TryGetValue(hash, out var cached) || now - cached.CheckedAt >= TimeSpan.FromSeconds(options.Value.KeyCacheSeconds)
             || !IsLive(cached.Key.Record, now))
         {
             return false;

@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using Conveyor.Audit;
 using Conveyor.Core;
-using Conveyor.Hosting;
 using Conveyor.Storage;
 using Microsoft.Extensions.Options;
 
@@ -12,7 +10,7 @@ namespace Conveyor.Auth;
 /// Counts refused requests (401, 403, 429) per client address and actor, and writes one <c>auth.denied</c> audit event
 /// per pair per flush interval with the count: a flood of guesses becomes a handful of rows, not millions.
 /// </summary>
-public sealed class AuthDenials(IAuditStore audit, TimeProvider time, IOptions<ConveyorOptions> options, ILogger<AuthDenials> logger)
+public sealed class AuthDenials(IAuditStore audit, TimeProvider time, IOptions<AuthOptions> options, ILogger<AuthDenials> logger)
     : PeriodicFlusher(time)
 {
     private ConcurrentDictionary<(string Address, string Actor), Tally> _open = new();
@@ -27,15 +25,15 @@ public sealed class AuthDenials(IAuditStore audit, TimeProvider time, IOptions<C
 
     public void Record(HttpContext context, string reason)
     {
-        var address = RequestAudit.RemoteIp(context) ?? "unknown";
-        var actor = context.User.Identity?.IsAuthenticated == true ? RequestAudit.Actor(context) : "anonymous";
+        var address = Caller.RemoteIp(context) ?? "unknown";
+        var actor = context.User.Identity?.IsAuthenticated == true ? Caller.Actor(context) : "anonymous";
         var tally = _open.GetOrAdd((address, actor), _ => new Tally(Time.GetUtcNow()));
         Interlocked.Increment(ref tally.Count);
         tally.Reasons.AddOrUpdate(reason, 1, (_, n) => n + 1);
         tally.RequestId ??= context.TraceIdentifier;
     }
 
-    protected override TimeSpan Interval => TimeSpan.FromSeconds(options.Value.Auth.DeniedFlushSeconds);
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(options.Value.DeniedFlushSeconds);
 
     /// <summary>Writes what was counted since the last flush.</summary>
     public override async Task FlushAsync(CancellationToken ct)

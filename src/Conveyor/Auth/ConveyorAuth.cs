@@ -1,7 +1,6 @@
 using System.Net;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
-using Conveyor.Hosting;
 using Conveyor.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -30,9 +29,8 @@ public static class ConveyorAuth
     /// <summary>The application property <c>UseAuthentication()</c> sets (ASP.NET Core's AuthAppBuilderExtensions).</summary>
     private const string AuthenticationMiddlewareSetKey = "__AuthenticationMiddlewareSet";
 
-    public static IServiceCollection AddConveyorAuth(this IServiceCollection services, ConveyorOptions options)
+    public static IServiceCollection AddConveyorAuth(this IServiceCollection services, AuthOptions auth)
     {
-        var auth = options.Auth;
         services.AddSingleton<ApiKeyValidator>();
         services.AddSingleton<KeyUsage>();
         services.AddHostedService(sp => sp.GetRequiredService<KeyUsage>());
@@ -140,7 +138,7 @@ public static class ConveyorAuth
     /// Authentication (ASP.NET Core's middleware, behind <see cref="ConveyorAuthenticationMiddleware"/>'s short way for
     /// recently verified keys), the rate limiter and authorization, in that order.
     /// </summary>
-    public static WebApplication UseConveyorAuth(this WebApplication app, ConveyorOptions options)
+    public static WebApplication UseConveyorAuth(this WebApplication app)
     {
         app.UseRouting();
         app.UseMiddleware<ConveyorAuthenticationMiddleware>();
@@ -154,9 +152,9 @@ public static class ConveyorAuth
     }
 
     /// <summary>Forwarded headers go first of all, so every later part sees the client's address.</summary>
-    public static WebApplication UseTrustedForwardedHeaders(this WebApplication app, ConveyorOptions options)
+    public static WebApplication UseTrustedForwardedHeaders(this WebApplication app, AuthOptions auth)
     {
-        if (options.Auth.TrustedProxies.Count > 0) app.UseForwardedHeaders();
+        if (auth.TrustedProxies.Count > 0) app.UseForwardedHeaders();
         return app;
     }
 

@@ -5,7 +5,7 @@ using System.Text;
 namespace Conveyor.Auth;
 
 /// <summary>
-/// The SHA-256 of a presented key as a value (what <see cref="Hosting.ApiKeyGenerator.Hash"/> writes as hex), so the
+/// The SHA-256 of a presented key as a value (what <see cref="ApiKeyGenerator.Hash"/> writes as hex), so the
 /// cache of verified keys is looked up without a key string, a byte array or a hex string per request.
 /// </summary>
 public readonly record struct KeyHash(ulong A, ulong B, ulong C, ulong D)

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Conveyor.Hosting;
 using Conveyor.Storage;
 
 namespace Conveyor.Auth;

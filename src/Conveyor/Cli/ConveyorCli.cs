@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Conveyor.Api.V1;
 using Conveyor.Audit;
 using Conveyor.Auth;
 using Conveyor.Core;
@@ -94,10 +93,10 @@ public static class ConveyorCli
         {
             using var host = await StoreHostAsync(parse, ct);
             var time = host.Services.GetRequiredService<TimeProvider>();
-            var (key, record) = KeysEndpoints.NewKey(parse.GetValue(name)!, parse.GetValue(role)!, parse.GetValue(expires), time.GetUtcNow());
+            var (key, record) = ApiKeyGenerator.Create(parse.GetValue(name)!, parse.GetValue(role)!, parse.GetValue(expires), time.GetUtcNow());
             await host.Services.GetRequiredService<IApiKeyStore>().InsertKeyAsync(record, CliAudit(AuditActions.KeyCreate) with
             {
-                Details = KeysEndpoints.KeyDetails(record),
+                Details = KeyAuditDetails.Of(record),
             }, ct);
             Console.Out.WriteLine($"Created key {record.Id} ({record.Role}, prefix {record.Prefix}). Shown once, keep it safe:");
             Console.Out.WriteLine(key);

@@ -29,7 +29,7 @@ public static class ConveyorHost
 
         var services = builder.Services;
         var options = services.AddConveyorCore(builder.Configuration, createBootstrapKey: true);
-        services.AddConveyorAuth(options);
+        services.AddConveyorAuth(options.Auth);
         services.AddConveyorWorkers(builder.Configuration);
         services.ConfigureHttpJsonOptions(o => ConveyorJson.Configure(o.SerializerOptions));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
@@ -56,12 +56,12 @@ public static class ConveyorHost
 
         configure?.Invoke(builder);
         var app = builder.Build();
-        app.UseTrustedForwardedHeaders(options);
+        app.UseTrustedForwardedHeaders(options.Auth);
         app.UseSecurityHeaders();
         // The one place anything unexpected becomes a 500 problem: the detail goes to the log, the trace id to the client.
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = _ => StatusCodes.Status500InternalServerError });
         app.UseStatusCodePages();
-        app.UseConveyorAuth(options);
+        app.UseConveyorAuth();
 
         app.MapJobsV1();
         app.MapIngestionV1();

@@ -1,3 +1,5 @@
+using Conveyor.Api.V1.Ingestion;
+using Conveyor.Auth;
 using Conveyor.Ingestion;
 using Conveyor.Ingestion.Handlers;
 using Conveyor.Ingestion.Sources;
@@ -20,6 +22,8 @@ public static class ConveyorServices
 
         services.AddOptions<ConveyorOptions>().Bind(configuration.GetSection(ConveyorOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<ConveyorOptions>>(new OptionsValidator<ConveyorOptions>(o => o.Validate()));
+        services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuthOptions>>(new OptionsValidator<AuthOptions>(o => o.Validate()));
         services.AddOptions<WorkerOptions>().Bind(configuration.GetSection(WorkerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<WorkerOptions>>(new OptionsValidator<WorkerOptions>(o => o.Validate()));
         services.AddOptions<IngestionOptions>().Bind(configuration.GetSection(IngestionOptions.Section)).ValidateOnStart();

@@ -1,3 +1,4 @@
+using Conveyor.Auth;
 using Conveyor.Core;
 using Conveyor.Storage;
 using Microsoft.Extensions.Options;
@@ -21,7 +22,7 @@ public sealed class StartupTasks(IStoreLifecycle store, IApiKeyStore keys, IOpti
         if (ApiKeyGenerator.PrefixOf(key) is null)
             throw new InvalidOperationException($"Conveyor:Auth:BootstrapAdminKey must look like '{ApiKeyGenerator.Scheme}XXXXXXXX_…' (make one with a first start).");
         var record = ApiKeyGenerator.Record(key, "bootstrap admin", "admin", time.GetUtcNow());
-        await keys.InsertKeyAsync(record, AuditContext.System("key.create") with { Details = Api.V1.KeysEndpoints.KeyDetails(record) },
+        await keys.InsertKeyAsync(record, AuditContext.System("key.create") with { Details = KeyAuditDetails.Of(record) },
             cancellationToken);
         logger.LogInformation("Created the bootstrap admin key {Prefix}", ApiKeyGenerator.PrefixOf(key));
         if (string.IsNullOrWhiteSpace(configured))

@@ -1,3 +1,4 @@
+using Conveyor.Auth;
 using Conveyor.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;

@@ -124,7 +124,7 @@ public static class JobsEndpoints
         return group;
     }
 
-    internal static string Actor(HttpContext context) => RequestAudit.Actor(context);
+    internal static string Actor(HttpContext context) => Caller.Actor(context);
 
     private static async Task<IResult> CreateAsync(HttpContext context, IJobAdmin store, JobHandlerRegistry handlers, UrlFetcher urls, CancellationToken ct)
     {

@@ -1,6 +1,5 @@
 using Conveyor.Audit;
 using Conveyor.Auth;
-using Conveyor.Hosting;
 using Conveyor.Storage;
 
 namespace Conveyor.Api.V1;
@@ -51,22 +50,11 @@ public static class KeysEndpoints
         if (request.ExpiresAt is { } expires && expires <= now) errors["expires_at"] = ["Must be in the future."];
         if (errors.Count > 0) return Problems.Validation(errors);
 
-        var (key, record) = NewKey(request.Name!.Trim(), request.Role!, request.ExpiresAt, now);
-        await store.InsertKeyAsync(record, RequestAudit.For(context, AuditActions.KeyCreate, KeyDetails(record)), ct);
+        var (key, record) = ApiKeyGenerator.Create(request.Name!.Trim(), request.Role!, request.ExpiresAt, now);
+        await store.InsertKeyAsync(record, RequestAudit.For(context, AuditActions.KeyCreate, KeyAuditDetails.Of(record)), ct);
         return TypedResults.Created($"/api/v1/keys/{record.Id}",
             new CreatedKeyResource(record.Id, record.Name, record.Role, record.Prefix, record.CreatedAt, record.ExpiresAt, key));
     }
-
-    /// <summary>A new key and its record; used by the API and the CLI alike.</summary>
-    public static (string Key, ApiKeyRecord Record) NewKey(string name, string role, DateTimeOffset? expiresAt, DateTimeOffset now)
-    {
-        var key = ApiKeyGenerator.NewKey();
-        return (key, ApiKeyGenerator.Record(key, name, role, now) with { ExpiresAt = expiresAt });
-    }
-
-    /// <summary>What the audit log keeps about a key: its name, role and prefix, never the key.</summary>
-    public static string KeyDetails(ApiKeyRecord record) => System.Text.Json.JsonSerializer.Serialize(
-        new Dictionary<string, string> { ["name"] = record.Name, ["role"] = record.Role, ["prefix"] = record.Prefix });
 
     private static async Task<IResult> ListAsync(IApiKeyStore store, CancellationToken ct) =>
         TypedResults.Ok(new KeyListResource((await store.ListKeysAsync(ct)).Select(KeyResource.From).ToList()));

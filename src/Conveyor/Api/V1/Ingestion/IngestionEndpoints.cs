@@ -2,7 +2,6 @@ using Conveyor.Auth;
 using Conveyor.Audit;
 using System.Text.Json;
 using Conveyor.Core;
-using Conveyor.Hosting;
 using Conveyor.Ingestion;
 using Conveyor.Ingestion.Detection;
 using Conveyor.Storage;

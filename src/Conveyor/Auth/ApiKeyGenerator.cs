@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Conveyor.Storage;
 
-namespace Conveyor.Hosting;
+namespace Conveyor.Auth;
 
 /// <summary>Makes API keys (<c>cvk_</c> + 8-character public prefix + 32 random characters, 190+ bits) and their hashes.</summary>
 public static class ApiKeyGenerator
@@ -25,4 +25,11 @@ public static class ApiKeyGenerator
     public static ApiKeyRecord Record(string key, string name, string role, DateTimeOffset now) =>
         new(Guid.CreateVersion7(), PrefixOf(key) ?? throw new ArgumentException("Not a Conveyor API key.", nameof(key)),
             Hash(key), name, role, now, null, null, null);
+
+    /// <summary>A new key and its record; the API and the CLI create keys through this.</summary>
+    public static (string Key, ApiKeyRecord Record) Create(string name, string role, DateTimeOffset? expiresAt, DateTimeOffset now)
+    {
+        var key = NewKey();
+        return (key, Record(key, name, role, now) with { ExpiresAt = expiresAt });
+    }
 }

@@ -1,10 +1,12 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Conveyor.Hosting;
+namespace Conveyor.Auth;
 
 /// <summary>The <c>Conveyor:Auth</c> section.</summary>
 public sealed class AuthOptions
 {
+    public const string Section = "Conveyor:Auth";
+
     /// <summary>The admin key a first start creates; empty means generate one and print it once.</summary>
     public string? BootstrapAdminKey { get; set; }
 
@@ -32,4 +34,21 @@ public sealed class AuthOptions
     public int CookieMinutes { get; set; } = 8 * 60;
 
     public JwtOptions Jwt { get; set; } = new();
+
+    /// <summary>What is wrong with these settings, each message naming its key.</summary>
+    public IEnumerable<string> Validate()
+    {
+        foreach (var proxy in TrustedProxies)
+        {
+            if (!System.Net.IPAddress.TryParse(proxy, out _)) yield return $"{Section}:TrustedProxies: '{proxy}' is not an IP address.";
+        }
+        foreach (var (claim, role) in Jwt.RoleMap)
+        {
+            if (!Roles.IsRole(role)) yield return $"{Section}:Jwt:RoleMap:{claim} must be viewer, submitter, operator or admin.";
+        }
+        if (KeyCacheSeconds is < 0 or > 3600) yield return $"{Section}:KeyCacheSeconds must be 0-3600.";
+        if (FailedAuthPerMinute < 1) yield return $"{Section}:FailedAuthPerMinute must be at least 1.";
+        if (RequestsPerKeyPerSecond < 1) yield return $"{Section}:RequestsPerKeyPerSecond must be at least 1.";
+        if (DeniedFlushSeconds < 1) yield return $"{Section}:DeniedFlushSeconds must be at least 1.";
+    }
 }

@@ -1,8 +1,7 @@
-using Conveyor.Api.V1;
 using Conveyor.Core;
 using Microsoft.AspNetCore.Mvc;
 
-namespace Conveyor.Api;
+namespace Conveyor.Api.V1;
 
 /// <summary>The example bodies shown in the OpenAPI document, built from the real resource types so they cannot drift.</summary>
 public static class ApiExamples

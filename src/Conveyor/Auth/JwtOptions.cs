@@ -1,4 +1,4 @@
-namespace Conveyor.Hosting;
+namespace Conveyor.Auth;
 
 /// <summary>The <c>Conveyor:Auth:Jwt</c> section: optional JWT bearer tokens from an OIDC authority; off while Authority is empty.</summary>
 public sealed class JwtOptions

@@ -1,4 +1,4 @@
-namespace Conveyor.Hosting;
+namespace Conveyor.Auth;
 
 /// <summary>
 /// A background service that writes what it has gathered every <see cref="Interval"/>, and once more when the host

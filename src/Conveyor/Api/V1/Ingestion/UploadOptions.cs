@@ -1,4 +1,4 @@
-namespace Conveyor.Hosting;
+namespace Conveyor.Api.V1.Ingestion;
 
 /// <summary>Upload limits (<c>Conveyor:Uploads</c>).</summary>
 public sealed class UploadOptions

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Conveyor.Core;
 using Conveyor.Storage;
 
-namespace Conveyor.Audit;
+namespace Conveyor.Api.V1;
 
 /// <summary>One audit event as <c>GET /api/v1/audit</c> shows it, hash chain included.</summary>
 public sealed record AuditEventResource(long Seq, Guid Id, DateTimeOffset At, string Actor, string Role, string Action, string? Target,

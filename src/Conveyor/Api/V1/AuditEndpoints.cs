@@ -3,7 +3,7 @@ using Conveyor.Api;
 using Conveyor.Auth;
 using Conveyor.Storage;
 
-namespace Conveyor.Audit;
+namespace Conveyor.Api.V1;
 
 /// <summary><c>GET /api/v1/audit</c>: the audit log, newest first, filtered by action, actor, target, from and to (admin).</summary>
 public static class AuditEndpoints
