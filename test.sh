@@ -6,11 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")"
 LOG_NAME=test.sh
 . scripts/throwaway-postgres.sh
+. scripts/speech-tools.sh
 
 trap pg_stop EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+speech_tools_install
 pg_start
 export CONVEYOR_TEST_POSTGRES="$PG_CONNECTION"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
