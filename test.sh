@@ -14,6 +14,9 @@ trap 'exit 143' TERM
 
 speech_tools_install
 pg_start
+# The status cache tests start redis-server processes of their own (they stop and restart them).
+command -v redis-server >/dev/null || apt_install redis-server
+export CONVEYOR_TEST_REDIS_SERVER="$(command -v redis-server)"
 export CONVEYOR_TEST_POSTGRES="$PG_CONNECTION"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 

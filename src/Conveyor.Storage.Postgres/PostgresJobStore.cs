@@ -217,7 +217,7 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
             """);
         foreach (var (name, value) in sql.PageParameters) command.Parameters.AddWithValue(name, value);
         Add(command, "limit", query.Limit + 1);
-        Add(command, "offset", query.After is null ? (long)(query.Page - 1) * query.Limit : 0L);
+        Add(command, "offset", query.RowOffset);
         long total = 0;
         var rows = new List<Job>();
         await using var reader = await command.ExecuteReaderAsync(ct);

@@ -176,7 +176,7 @@ public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStor
             $"SELECT {JobColumns.All} FROM jobs WHERE {sql.PageFilter} ORDER BY {sql.OrderBy} LIMIT @limit OFFSET @offset");
         foreach (var (name, value) in sql.PageParameters) page.Parameters.AddWithValue("@" + name, value);
         page.Parameters.AddWithValue("@limit", query.Limit + 1);
-        page.Parameters.AddWithValue("@offset", query.After is null ? (long)(query.Page - 1) * query.Limit : 0);
+        page.Parameters.AddWithValue("@offset", query.RowOffset);
         var rows = await SqliteRows.ReadJobsAsync(page, ct);
         await tx.CommitAsync(ct);
         return JobPages.From(rows, total, query);

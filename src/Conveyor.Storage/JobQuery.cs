@@ -17,4 +17,10 @@ public sealed record JobQuery
 
     /// <summary>When set, the page starts after this position (keyset paging) and <see cref="Page"/> is ignored.</summary>
     public JobCursor? After { get; init; }
+
+    /// <summary>When set (and <see cref="After"/> is not), the page starts this many rows in and <see cref="Page"/> is ignored.</summary>
+    public long? Offset { get; init; }
+
+    /// <summary>How many matching rows the page skips: none after a cursor, else the offset, else whole pages.</summary>
+    public long RowOffset => After is not null ? 0 : Offset ?? (long)(Page - 1) * Limit;
 }

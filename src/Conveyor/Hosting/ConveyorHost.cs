@@ -3,6 +3,7 @@ using Conveyor.Api.Json;
 using Conveyor.Api.V1;
 using Conveyor.Audit;
 using Conveyor.Auth;
+using Conveyor.Api.Seeds;
 using Conveyor.Api.V1.Ingestion;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -68,6 +69,7 @@ public static class ConveyorHost
         app.MapDataV1();
         app.MapKeysV1();
         app.MapAuditV1();
+        app.MapStatusApi();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapScalarApiReference("/docs", o => o.WithTitle("Conveyor API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync })

@@ -1,5 +1,6 @@
 using Conveyor.Api.V1.Ingestion;
 using Conveyor.Auth;
+using Conveyor.Caching;
 using Conveyor.Ingestion;
 using Conveyor.Ingestion.Handlers;
 using Conveyor.Ingestion.Sources;
@@ -39,6 +40,7 @@ public static class ConveyorServices
         var options = services.AddConveyorOptions(configuration);
         services.AddSingleton(TimeProvider.System);
         services.AddConveyorStore(configuration, options);
+        services.AddConveyorStatusCache(configuration, options.Database.Provider);
         services.AddSingleton<IJobHandler, NoopHandler>();
         services.AddSingleton<IJobHandler, SleepHandler>();
         services.AddSingleton<IJobHandler, FailHandler>();

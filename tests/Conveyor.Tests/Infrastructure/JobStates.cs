@@ -23,13 +23,15 @@ public static class JobStates
 
     public static async Task<Guid> ArrangeAsync(TestServer server, JobSetup setup)
     {
-        var store = server.Services.GetRequiredService<IJobStore>();
+        // The services the app itself uses, so that every change also reaches the status cache.
+        var admin = server.Services.GetRequiredService<IJobAdmin>();
+        var queue = server.Services.GetRequiredService<IJobQueue>();
         var ct = CancellationToken.None;
         if (setup == JobSetup.Queued) return (await server.Client.CreateJobAsync(new { type = "noop" })).Id();
         if (setup == JobSetup.Cancelled)
         {
             var queued = (await server.Client.CreateJobAsync(new { type = "noop" })).Id();
-            await store.ApplyAsync(queued, JobOperation.Cancel, AuditContext.System("job.cancel"), ct);
+            await admin.ApplyAsync(queued, JobOperation.Cancel, AuditContext.System("job.cancel"), ct);
             return queued;
         }
 
@@ -38,21 +40,21 @@ public static class JobStates
         var id = (await server.Client.CreateJobAsync(new { type = "noop", priority = ClaimPriority, max_attempts = 1 })).Id();
         while (true)
         {
-            var claimed = Assert.Single(await store.ClaimAsync(Owner, 1, TimeSpan.FromMinutes(10), ct));
+            var claimed = Assert.Single(await queue.ClaimAsync(Owner, 1, TimeSpan.FromMinutes(10), ct));
             if (claimed.Id == id) break;
             Assert.Equal(ClaimPriority, claimed.Priority);
-            await store.CompleteAsync(Owner, [new Completion(claimed.Id, JobOperation.Succeed, TransitionInput.None)], ct);
+            await queue.CompleteAsync(Owner, [new Completion(claimed.Id, JobOperation.Succeed, TransitionInput.None)], ct);
         }
         switch (setup)
         {
             case JobSetup.RunningCancelRequested:
-                await store.ApplyAsync(id, JobOperation.Cancel, AuditContext.System("job.cancel"), ct);
+                await admin.ApplyAsync(id, JobOperation.Cancel, AuditContext.System("job.cancel"), ct);
                 break;
             case JobSetup.Succeeded:
-                await store.CompleteAsync(Owner, [new Completion(id, JobOperation.Succeed, TransitionInput.None)], ct);
+                await queue.CompleteAsync(Owner, [new Completion(id, JobOperation.Succeed, TransitionInput.None)], ct);
                 break;
             case JobSetup.Failed:
-                await store.CompleteAsync(Owner, [new Completion(id, JobOperation.Fail, new TransitionInput { Error = "boom", ErrorRef = "ref1" })], ct);
+                await queue.CompleteAsync(Owner, [new Completion(id, JobOperation.Fail, new TransitionInput { Error = "boom", ErrorRef = "ref1" })], ct);
                 break;
         }
         return id;

@@ -95,7 +95,7 @@ public static class JobListQueryParser
         }, errors);
     }
 
-    private static int Int(IQueryCollection query, string name, int fallback, int min, int max, Action<string, string> add)
+    internal static int Int(IQueryCollection query, string name, int fallback, int min, int max, Action<string, string> add)
     {
         if (!query.TryGetValue(name, out var value)) return fallback;
         if (int.TryParse(value.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number)

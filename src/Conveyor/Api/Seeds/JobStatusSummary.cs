@@ -1,0 +1,10 @@
+using Conveyor.Core;
+
+namespace Conveyor.Api.Seeds;
+
+/// <summary>One row of seed 002's list (<c>GET /api/jobs</c>).</summary>
+public sealed record JobStatusSummary(Guid JobId, string Status, DateTimeOffset SubmittedAt, DateTimeOffset? CompletedAt, long RecordsProcessed)
+{
+    public static JobStatusSummary From(Job job) =>
+        new(job.Id, SeedStatus.Seed002(job.Status), job.CreatedAt, job.CompletedAt, job.RecordsProcessed);
+}

@@ -1,0 +1,13 @@
+namespace Conveyor.Caching;
+
+/// <summary>The cache's log lines.</summary>
+internal static partial class CacheLog
+{
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning,
+        Message = "Redis is unreachable ({Error}): job status reads go to the store until it is back")]
+    public static partial void RedisAway(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information,
+        Message = "Redis is back: cache entries written before the outage were dropped")]
+    public static partial void RedisBack(ILogger logger);
+}

@@ -1,0 +1,53 @@
+using Conveyor.Storage;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Conveyor.Caching;
+
+/// <summary>
+/// Registers the job status cache: Redis when <c>Conveyor:Redis:Configuration</c> is set, this process's memory on
+/// SQLite (one process writes), none on PostgreSQL without Redis (other nodes write). The queue, the operators'
+/// changes and the rescuer are wrapped so each change drops what it made stale.
+/// </summary>
+public static class CacheServices
+{
+    public static IServiceCollection AddConveyorStatusCache(this IServiceCollection services, IConfiguration configuration, string databaseProvider)
+    {
+        var section = configuration.GetSection(RedisOptions.Section);
+        var options = section.Get<RedisOptions>() ?? new RedisOptions();
+        var problems = options.Validate().ToList();
+        if (problems.Count > 0) throw new OptionsValidationException(RedisOptions.Section, typeof(RedisOptions), problems);
+        services.AddOptions<RedisOptions>().Bind(section);
+
+        if (options.Enabled)
+        {
+            services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options.ClientOptions()));
+            services.AddSingleton<IJobStatusCache, RedisJobStatusCache>();
+            services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
+        }
+        else if (databaseProvider == StoreOptions.Sqlite)
+        {
+            services.AddSingleton<IJobStatusCache, MemoryJobStatusCache>();
+        }
+        else
+        {
+            services.AddSingleton<IJobStatusCache, StoreOnlyStatusCache>();
+            return services;
+        }
+
+        Decorate<IJobQueue>(services, (inner, sp) => new CacheInvalidatingQueue(inner, sp.GetRequiredService<IJobStatusCache>()));
+        Decorate<IJobAdmin>(services, (inner, sp) => new CacheInvalidatingAdmin(inner, sp.GetRequiredService<IJobStatusCache>()));
+        Decorate<IJobMaintenance>(services, (inner, sp) => new CacheInvalidatingMaintenance(inner, sp.GetRequiredService<IJobStatusCache>()));
+        return services;
+    }
+
+    /// <summary>Wraps the registered <typeparamref name="T"/> (a factory-made singleton) in <paramref name="wrap"/>.</summary>
+    private static void Decorate<T>(IServiceCollection services, Func<T, IServiceProvider, T> wrap) where T : class
+    {
+        var registered = services.Last(d => d.ServiceType == typeof(T));
+        var factory = registered.ImplementationFactory
+            ?? throw new InvalidOperationException($"{typeof(T).Name} must be registered by a factory to be wrapped by the status cache.");
+        services.Remove(registered);
+        services.AddSingleton<T>(sp => wrap((T)factory(sp), sp));
+    }
+}
