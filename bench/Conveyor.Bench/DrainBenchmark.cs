@@ -22,7 +22,7 @@ public static class DrainBenchmark
         using var loggers = BenchStores.Quiet();
         var counter = new CountingHandler(options.Jobs);
         var measured = new MeasuredStore(store);
-        var runtime = new WorkerRuntime(measured, measured, new JobHandlerRegistry([counter]),
+        var runtime = new WorkerRuntime(measured, new JobHandlerRegistry([counter]),
             Options.Create(new WorkerOptions { Count = options.Workers, Prefetch = options.Prefetch }), WorkerIdentity.ForThisProcess(), TimeProvider.System, loggers);
 
         var clock = Stopwatch.StartNew();

@@ -20,7 +20,7 @@ public static class LatencyBenchmark
         var enqueueStore = options.Provider == "postgres" ? await BenchStores.OpenAsync(options) : workerStore;
 
         using var loggers = BenchStores.Quiet();
-        var runtime = new WorkerRuntime(workerStore, workerStore, new JobHandlerRegistry([new NoopHandler()]),
+        var runtime = new WorkerRuntime(workerStore, new JobHandlerRegistry([new NoopHandler()]),
             Options.Create(new WorkerOptions { Count = options.Workers, PollInterval = TimeSpan.FromSeconds(10) }),
             WorkerIdentity.ForThisProcess(), TimeProvider.System, loggers);
         await runtime.StartAsync(CancellationToken.None);

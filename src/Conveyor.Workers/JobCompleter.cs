@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Conveyor.Storage;
 using Microsoft.Extensions.Logging;
@@ -6,49 +5,44 @@ using Microsoft.Extensions.Logging;
 namespace Conveyor.Workers;
 
 /// <summary>
-/// Writes handler outcomes in batches, like River's completer: while one transaction is in flight the next
-/// batch gathers, so a busy worker pool needs far fewer commits than jobs. A job stays "pending" (and its
-/// lease keeps being extended) until its outcome is in the store.
+/// Writes handler outcomes in batches, like River's completer: while one transaction is in flight the next batch
+/// gathers, so a busy worker pool needs far fewer commits than jobs. The one owner of the outcomes not yet written;
+/// a job stays held (and its lease extended) until its outcome is in the store, and a failed write is retried with
+/// the same batch, so an outcome is never dropped while the process lives.
 /// </summary>
-internal sealed class JobCompleter(IJobQueue store, string owner, int batchSize, ILogger logger)
+internal sealed class JobCompleter(IJobQueue queue, HeldJobs held, string owner, int batchSize, TimeProvider time, ILogger logger)
 {
-    private readonly Channel<Completion> _channel = Channel.CreateUnbounded<Completion>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ConcurrentDictionary<Guid, byte> _pending = new();
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
 
-    public ICollection<Guid> Pending => _pending.Keys;
+    private readonly Channel<Completion> _channel = Channel.CreateUnbounded<Completion>(new UnboundedChannelOptions { SingleReader = true });
 
     /// <summary>Queues an outcome for writing; false once the completer was closed by a shutdown.</summary>
-    public bool TryEnqueue(Completion completion)
-    {
-        _pending[completion.Id] = 0;
-        if (_channel.Writer.TryWrite(completion)) return true;
-        _pending.TryRemove(completion.Id, out _);
-        return false;
-    }
+    public bool TryEnqueue(Completion completion) => _channel.Writer.TryWrite(completion);
 
-    /// <summary>No more completions will come; <see cref="RunAsync"/> ends once everything is written.</summary>
+    /// <summary>No more completions will come; <see cref="RunAsync"/> ends once everything queued is written.</summary>
     public void Complete() => _channel.Writer.TryComplete();
 
+    /// <summary>Writes batches of at most the batch size until <see cref="Complete"/> and the queue is empty, or <paramref name="abort"/>.</summary>
     public async Task RunAsync(CancellationToken abort)
     {
         var batch = new List<Completion>(batchSize);
-        var delay = TimeSpan.FromMilliseconds(50);
+        var delay = FirstRetryDelay;
         while (batch.Count > 0 || await _channel.Reader.WaitToReadAsync(abort))
         {
             while (batch.Count < batchSize && _channel.Reader.TryRead(out var completion)) batch.Add(completion);
             try
             {
-                await store.CompleteAsync(owner, batch, abort);
-                foreach (var completion in batch) _pending.TryRemove(completion.Id, out _);
+                await queue.CompleteAsync(owner, batch, abort);
+                held.Forget(batch);
                 batch.Clear();
-                delay = TimeSpan.FromMilliseconds(50);
+                delay = FirstRetryDelay;
             }
             catch (Exception e) when (e is not OperationCanceledException || !abort.IsCancellationRequested)
             {
-                // Keep the batch and try again: an outcome is never dropped while the process lives.
                 WorkerLog.LoopFailed(logger, e, "completer", delay);
-                await Task.Delay(delay, abort);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+                await Task.Delay(delay, time, abort);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
             }
         }
     }

@@ -7,6 +7,7 @@ using Conveyor.Ingestion.Sources;
 using Conveyor.Storage;
 using Conveyor.Workers;
 using Conveyor.Workers.Handlers;
+using Conveyor.Workers.Maintenance;
 using Microsoft.Extensions.Options;
 
 namespace Conveyor.Hosting;
@@ -60,6 +61,8 @@ public static class ConveyorServices
         services.AddSingleton(WorkerIdentity.ForThisProcess());
         services.AddSingleton<WorkerRuntime>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkerRuntime>());
+        services.AddSingleton<IMaintenanceService, JobRescuer>();
+        services.AddHostedService<MaintenanceRunner>();
         var grace = configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>()?.ShutdownGrace ?? new WorkerOptions().ShutdownGrace;
         services.Configure<HostOptions>(o => o.ShutdownTimeout = grace + TimeSpan.FromSeconds(15));
         return services;

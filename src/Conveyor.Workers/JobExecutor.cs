@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using Conveyor.Core;
+using Conveyor.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Conveyor.Workers;
+
+/// <summary>
+/// The worker slots: each takes the next held job, runs its handler with the job's token, progress reporter and a
+/// logger, and hands the outcome to the completer. A handler that throws fails the attempt (retried with back-off
+/// while attempts remain); one stopped on purpose ends cancelled (cancel requested) or without an outcome (shutdown,
+/// to be handed back).
+/// </summary>
+internal sealed class JobExecutor(JobHandlerRegistry handlers, HeldJobs held, JobCompleter completer, PrefetchPolicy prefetch,
+    WakeSignal claimWake, WorkerOptions options, string owner, TimeProvider time, ILoggerFactory loggers)
+{
+    private readonly ILogger _logger = loggers.CreateLogger<JobExecutor>();
+    private readonly ConcurrentDictionary<string, ILogger> _handlerLoggers = new(StringComparer.Ordinal);
+
+    /// <summary>One worker slot: runs jobs one after another until <paramref name="stopTaking"/> fires.</summary>
+    public async Task RunSlotAsync(CancellationToken stopTaking)
+    {
+        try
+        {
+            while (!stopTaking.IsCancellationRequested)
+            {
+                var execution = await held.TakeAsync(stopTaking);
+                if (execution is null) break;
+                await RunAsync(execution);
+            }
+        }
+        catch (OperationCanceledException) when (stopTaking.IsCancellationRequested)
+        {
+            // Shutdown: this slot takes no more jobs.
+        }
+    }
+
+    /// <summary>Runs one taken job to its end and passes the outcome on.</summary>
+    public async Task RunAsync(Execution execution)
+    {
+        var started = time.GetTimestamp();
+        var completion = await ExecuteAsync(execution);
+        prefetch.Record(time.GetElapsedTime(started));
+        var id = execution.Job.Id;
+        held.Finish(id, completion is not null);
+        // After a shutdown the completer may be closed: the job is then handed back with the rest.
+        if (completion is not null && !completer.TryEnqueue(completion with { Progress = execution.Progress.Latest })) held.Abandon(id);
+        execution.Dispose();
+        claimWake.Set();
+    }
+
+    /// <summary>The handler's outcome as a completion; <c>null</c> when a shutdown stopped it (it goes back to the queue).</summary>
+    public async Task<Completion?> ExecuteAsync(Execution execution)
+    {
+        var job = execution.Job;
+        try
+        {
+            execution.Cancellation.Token.ThrowIfCancellationRequested();
+            WorkerLog.Invoked(_logger, job.Id, job.Type, job.Attempt, owner);
+            var handler = handlers.Find(job.Type);
+            if (handler is null)
+            {
+                var reference = ErrorReference.New();
+                WorkerLog.NoHandler(_logger, job.Id, job.Type, reference);
+                return Failure(job, $"No handler is registered for type '{job.Type}' on this worker.", reference);
+            }
+            var logger = _handlerLoggers.GetOrAdd(job.Type, type => loggers.CreateLogger("Conveyor.Handlers." + type));
+            await handler.HandleAsync(new JobContext(job, execution.Progress, logger), execution.Cancellation.Token);
+            return new Completion(job.Id, JobOperation.Succeed, TransitionInput.None);
+        }
+        catch (Exception) when (execution.StopReason != StopReason.None)
+        {
+            // Stopped on purpose: a requested cancel ends the job cancelled; a shutdown hands it back.
+            WorkerLog.Stopping(_logger, job.Id, execution.StopReason.ToString());
+            return execution.StopReason == StopReason.CancelRequested
+                ? new Completion(job.Id, JobOperation.AcknowledgeCancel, TransitionInput.None)
+                : null;
+        }
+        catch (Exception e)
+        {
+            var reference = ErrorReference.New();
+            WorkerLog.HandlerFailed(_logger, e, job.Id, reference);
+            return Failure(job, SafeError.Sanitize(e.Message), reference);
+        }
+    }
+
+    private Completion Failure(Job job, string error, string reference)
+    {
+        var delay = Backoff.Delay(job.Attempt, options.RetryBaseDelay, options.RetryMaxDelay, Random.Shared.NextDouble());
+        return new Completion(job.Id, JobOperation.Fail,
+            new TransitionInput { Error = error, ErrorRef = reference, RetryAt = time.GetUtcNow() + delay });
+    }
+}

@@ -1,0 +1,26 @@
+using Conveyor.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Conveyor.Workers;
+
+/// <summary>
+/// The heartbeat: every <see cref="WorkerOptions.HeartbeatInterval"/>, one statement extends the lease of every job
+/// this process holds (waiting, running, or with its outcome not yet written), and the jobs whose cancel was
+/// requested (or whose lease moved on) are told to stop. A cancel is thus noticed within one heartbeat.
+/// </summary>
+internal sealed class LeaseKeeper(IJobQueue queue, HeldJobs held, WorkerOptions options, string owner, TimeProvider time, ILogger logger)
+{
+    public Task RunAsync(CancellationToken ct) => Every.RunAsync("heartbeat", options.HeartbeatInterval, BeatAsync, time, logger, ct);
+
+    /// <summary>One heartbeat; nothing is sent when nothing is held.</summary>
+    public async Task BeatAsync(CancellationToken ct)
+    {
+        var ids = held.LeasedIds();
+        if (ids.Count == 0) return;
+        var stop = await queue.HeartbeatAsync(owner, ids, options.LeaseDuration, ct);
+        foreach (var id in stop)
+        {
+            if (held.RequestCancel(id)) WorkerLog.Stopping(logger, id, "cancel requested");
+        }
+    }
+}

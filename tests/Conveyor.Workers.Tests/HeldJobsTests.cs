@@ -1,0 +1,146 @@
+using Conveyor.Storage;
+using Conveyor.Core;
+using Conveyor.Workers.Tests.Infrastructure;
+
+namespace Conveyor.Workers.Tests;
+
+public sealed class HeldJobsTests : IDisposable
+{
+    private readonly TestClock _clock = new();
+    private readonly WakeSignal _wake;
+    private readonly HeldJobs _held;
+
+    public HeldJobsTests()
+    {
+        _wake = new WakeSignal(_clock);
+        _held = new HeldJobs(_wake);
+    }
+
+    public void Dispose() => _wake.Dispose();
+
+    [Fact]
+    public async Task A_claimed_job_waits_until_a_worker_takes_it_then_runs_and_stays_leased_until_its_outcome_is_written()
+    {
+        var (first, second) = (AJob.Running(), AJob.Running());
+        _held.Add([first, second]);
+        Assert.Equal((2, 0, 2), (_held.BufferedCount, _held.RunningCount, _held.Count));
+
+        var execution = await _held.TakeAsync(CancellationToken.None);
+        Assert.Equal(first.Id, execution!.Job.Id);
+        Assert.Equal((1, 1), (_held.BufferedCount, _held.RunningCount));
+        Assert.Equal([first.Id], _held.Running().Select(e => e.Job.Id));
+
+        _held.Finish(first.Id, hasOutcome: true);
+        Assert.Equal((1, 0), (_held.BufferedCount, _held.RunningCount));
+        Assert.Equal(new HashSet<Guid> { first.Id, second.Id }, _held.LeasedIds().ToHashSet());
+        Assert.Equal([second.Id], _held.Unfinished());
+
+        _held.Forget([new Completion(first.Id, JobOperation.Succeed, TransitionInput.None)]);
+        Assert.Equal([second.Id], _held.LeasedIds());
+    }
+
+    [Fact]
+    public async Task A_job_stopped_without_an_outcome_or_abandoned_by_a_closed_completer_is_handed_back_and_not_forgotten()
+    {
+        var (stopped, abandoned) = (AJob.Running(), AJob.Running());
+        _held.Add([stopped, abandoned]);
+        await _held.TakeAsync(CancellationToken.None);
+        await _held.TakeAsync(CancellationToken.None);
+
+        _held.Finish(stopped.Id, hasOutcome: false);
+        _held.Finish(abandoned.Id, hasOutcome: true);
+        _held.Abandon(abandoned.Id);
+        _held.Forget([new Completion(stopped.Id, JobOperation.Succeed, TransitionInput.None),
+            new Completion(abandoned.Id, JobOperation.Succeed, TransitionInput.None)]);
+
+        Assert.Equal(new HashSet<Guid> { stopped.Id, abandoned.Id }, _held.Unfinished().ToHashSet());
+        Assert.Equal(2, _held.Count);
+        Assert.Equal(0, _held.RunningCount);
+    }
+
+    [Fact]
+    public async Task A_cancel_requested_while_a_job_waits_makes_it_start_already_stopped()
+    {
+        var job = AJob.Running();
+        _held.Add([job]);
+
+        Assert.False(_held.RequestCancel(job.Id));
+        var execution = await _held.TakeAsync(CancellationToken.None);
+
+        Assert.True(execution!.Cancellation.IsCancellationRequested);
+        Assert.Equal(StopReason.CancelRequested, execution.StopReason);
+    }
+
+    [Fact]
+    public async Task A_cancel_of_a_running_job_cancels_its_token_once_and_the_first_reason_wins()
+    {
+        var job = AJob.Running();
+        _held.Add([job]);
+        var execution = await _held.TakeAsync(CancellationToken.None);
+        Assert.False(execution!.Cancellation.IsCancellationRequested);
+
+        Assert.True(_held.RequestCancel(job.Id));
+        Assert.False(_held.RequestCancel(job.Id));
+        execution.Stop(StopReason.Shutdown);
+
+        Assert.True(execution.Cancellation.IsCancellationRequested);
+        Assert.Equal(StopReason.CancelRequested, execution.StopReason);
+    }
+
+    [Fact]
+    public async Task A_cancel_of_a_job_whose_outcome_is_on_its_way_or_of_an_unknown_job_changes_nothing()
+    {
+        var job = AJob.Running();
+        _held.Add([job]);
+        var execution = await _held.TakeAsync(CancellationToken.None);
+        _held.Finish(job.Id, hasOutcome: true);
+
+        Assert.False(_held.RequestCancel(job.Id));
+        Assert.False(_held.RequestCancel(Guid.NewGuid()));
+        Assert.Equal(StopReason.None, execution!.StopReason);
+        Assert.Empty(_held.Unfinished());
+    }
+
+    [Fact]
+    public async Task A_worker_that_starts_waiting_on_an_empty_buffer_rings_the_claim_loop()
+    {
+        Assert.False(await _wake.WaitAsync(TimeSpan.Zero, CancellationToken.None));
+        using var stop = new CancellationTokenSource();
+        var take = _held.TakeAsync(stop.Token).AsTask();
+
+        Assert.True(await _wake.WaitAsync(TimeSpan.Zero, CancellationToken.None));
+        await Until.TrueAsync(() => _held.WaitingWorkers == 1, "the worker to wait");
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => take);
+        Assert.Equal(0, _held.WaitingWorkers);
+    }
+
+    [Fact]
+    public async Task A_worker_that_takes_a_job_while_others_wait_here_does_not_ring_the_claim_loop()
+    {
+        _held.Add([AJob.Running(), AJob.Running()]);
+        await _held.TakeAsync(CancellationToken.None);
+        Assert.False(await _wake.WaitAsync(TimeSpan.Zero, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_job_taken_off_the_queue_as_shutdown_stops_taking_stays_waiting_and_is_handed_back()
+    {
+        var job = AJob.Running();
+        _held.Add([job]);
+        using var stop = new CancellationTokenSource();
+        await stop.CancelAsync();
+
+        try
+        {
+            Assert.Null(await _held.TakeAsync(stop.Token));
+        }
+        catch (OperationCanceledException)
+        {
+            // Either way the slot takes nothing.
+        }
+
+        Assert.Equal([job.Id], _held.Unfinished());
+        Assert.Equal((1, 0), (_held.BufferedCount, _held.RunningCount));
+    }
+}

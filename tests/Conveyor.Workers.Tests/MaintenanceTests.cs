@@ -1,0 +1,87 @@
+using Conveyor.Workers.Maintenance;
+using Conveyor.Workers.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Conveyor.Workers.Tests;
+
+public sealed class MaintenanceTests
+{
+    private readonly TestClock _clock = new();
+
+    [Fact]
+    public async Task The_rescuer_rescues_in_batches_of_a_thousand_until_a_batch_comes_back_short()
+    {
+        var maintenance = new InMemoryMaintenance(1000, 1000, 3);
+        var rescuer = new JobRescuer(maintenance, Options.Create(Settings.Workers()), NullLogger<JobRescuer>.Instance);
+
+        await rescuer.RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal([1000, 1000, 1000], maintenance.RescueCalls);
+    }
+
+    [Fact]
+    public async Task The_rescuer_asks_once_when_nothing_expired_and_runs_every_sweep_interval()
+    {
+        var maintenance = new InMemoryMaintenance();
+        var rescuer = new JobRescuer(maintenance, Options.Create(Settings.Workers()), NullLogger<JobRescuer>.Instance);
+
+        await rescuer.RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal([1000], maintenance.RescueCalls);
+        Assert.Equal(TimeSpan.FromSeconds(10), rescuer.Interval);
+        Assert.Equal("rescuer", rescuer.Name);
+    }
+
+    [Fact]
+    public async Task The_runner_runs_each_service_on_its_own_interval_of_the_clock()
+    {
+        var often = new CountingService("often", TimeSpan.FromSeconds(1));
+        var seldom = new CountingService("seldom", TimeSpan.FromSeconds(3));
+        await using var runner = new MaintenanceRunner([often, seldom], _clock, NullLogger<MaintenanceRunner>.Instance);
+        await runner.StartAsync(CancellationToken.None);
+        await _clock.WaitForTimersAsync(2, "both services to sleep");
+
+        for (var second = 1; second <= 3; second++)
+        {
+            _clock.Advance(TimeSpan.FromSeconds(1));
+            await Until.TrueAsync(() => often.Runs == second, $"run {second} of the frequent service");
+        }
+        await Until.TrueAsync(() => seldom.Runs == 1, "the seldom service's run");
+
+        await runner.StopAsync(CancellationToken.None);
+        Assert.Equal((3, 1), (often.Runs, seldom.Runs));
+    }
+
+    [Fact]
+    public async Task A_failing_run_is_logged_and_the_next_interval_runs_again()
+    {
+        var flaky = new CountingService("flaky", TimeSpan.FromSeconds(1), failFirst: true);
+        await using var runner = new MaintenanceRunner([flaky], _clock, NullLogger<MaintenanceRunner>.Instance);
+        await runner.StartAsync(CancellationToken.None);
+        await _clock.WaitForTimersAsync(1, "the service to sleep");
+
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        await Until.TrueAsync(() => flaky.Runs == 1, "the failing run");
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        await Until.TrueAsync(() => flaky.Runs == 2, "the next run");
+        await runner.StopAsync(CancellationToken.None);
+    }
+
+    private sealed class CountingService(string name, TimeSpan interval, bool failFirst = false) : IMaintenanceService
+    {
+        private int _runs;
+
+        public int Runs => Volatile.Read(ref _runs);
+
+        public string Name => name;
+
+        public TimeSpan Interval => interval;
+
+        public Task RunOnceAsync(CancellationToken ct)
+        {
+            var run = Interlocked.Increment(ref _runs);
+            return failFirst && run == 1 ? throw new InvalidOperationException("The store is away.") : Task.CompletedTask;
+        }
+    }
+}
