@@ -48,13 +48,11 @@ internal sealed class HeldJobs
         if (jobs.Count == 0) return;
         lock (_lock)
         {
-            foreach (var job in jobs)
-            {
-                _jobs[job.Id] = new Held();
-                _ready.Writer.TryWrite(job);
-            }
+            foreach (var job in jobs) _jobs[job.Id] = new Held();
             _buffered += jobs.Count;
         }
+        // Outside the lock, so the workers this wakes do not queue on it; each job is already in place to be taken.
+        foreach (var job in jobs) _ready.Writer.TryWrite(job);
     }
 
     /// <summary>
@@ -76,12 +74,15 @@ internal sealed class HeldJobs
             Interlocked.Decrement(ref _waiting);
         }
 
-        Execution execution;
+        var execution = new Execution(job);
         bool cancelRequested;
         lock (_lock)
         {
-            if (stopTaking.IsCancellationRequested || !_jobs.TryGetValue(job.Id, out var held) || held.Place != Place.Waiting) return null;
-            execution = new Execution(job);
+            if (stopTaking.IsCancellationRequested || !_jobs.TryGetValue(job.Id, out var held) || held.Place != Place.Waiting)
+            {
+                execution.Dispose();
+                return null;
+            }
             held.Place = Place.Running;
             held.Execution = execution;
             cancelRequested = held.CancelRequested;
