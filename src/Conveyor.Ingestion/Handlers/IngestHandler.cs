@@ -22,7 +22,7 @@ namespace Conveyor.Ingestion.Handlers;
 /// are there once, and a failed or cancelled job's are gone.
 /// </para>
 /// </summary>
-public sealed class IngestHandler(string type, IRecordStore records, IJobReader jobs, StorageRoot root, UrlFetcher fetcher,
+public sealed class IngestHandler(string type, IRecordLoader records, IJobReader jobs, StorageRoot root, UrlFetcher fetcher,
     IOptions<IngestionOptions> options, TimeProvider time) : IJobHandler
 {
     public const string DefaultDataset = "default";

@@ -16,7 +16,7 @@ public sealed class AuditedFilter(string action) : IEndpointFilter
         var result = await next(invocation);
         if (!RequestAudit.WasUsed(http))
         {
-            var store = http.RequestServices.GetRequiredService<IAuditStore>();
+            var store = http.RequestServices.GetRequiredService<IAuditLog>();
             var target = http.Request.RouteValues.TryGetValue("id", out var id) ? Truncate(id?.ToString()) : null;
             await store.AppendAuditAsync(RequestAudit.For(http, Action), target, AuditOutcomes.Rejected, http.RequestAborted);
         }

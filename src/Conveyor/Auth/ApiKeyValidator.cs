@@ -12,7 +12,7 @@ namespace Conveyor.Auth;
 /// Verified keys are remembered for <see cref="AuthOptions.KeyCacheSeconds"/> (by hash, never the key itself), so
 /// a busy client costs one SHA-256 and one dictionary lookup, not one query, per request.
 /// </summary>
-public sealed class ApiKeyValidator(IApiKeyStore store, KeyUsage usage, TimeProvider time, IOptions<AuthOptions> options)
+public sealed class ApiKeyValidator(IApiKeyLookup store, KeyUsage usage, TimeProvider time, IOptions<AuthOptions> options)
 {
     private static readonly TimeSpan TouchEvery = TimeSpan.FromMinutes(1);
     private readonly ConcurrentDictionary<KeyHash, Entry> _verified = new();

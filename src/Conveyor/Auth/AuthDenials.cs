@@ -10,7 +10,7 @@ namespace Conveyor.Auth;
 /// Counts refused requests (401, 403, 429) per client address and actor, and writes one <c>auth.denied</c> audit event
 /// per pair per flush interval with the count: a flood of guesses becomes a handful of rows, not millions.
 /// </summary>
-public sealed class AuthDenials(IAuditStore audit, TimeProvider time, IOptions<AuthOptions> options, ILogger<AuthDenials> logger)
+public sealed class AuthDenials(IAuditLog audit, TimeProvider time, IOptions<AuthOptions> options, ILogger<AuthDenials> logger)
     : PeriodicFlusher(time)
 {
     private ConcurrentDictionary<(string Address, string Actor), Tally> _open = new();

@@ -60,7 +60,7 @@ public static class ConveyorAuth
                 o.Events.OnValidatePrincipal = async c =>
                 {
                     var prefix = c.Principal?.FindFirstValue(PrefixClaim);
-                    var store = c.HttpContext.RequestServices.GetRequiredService<IApiKeyStore>();
+                    var store = c.HttpContext.RequestServices.GetRequiredService<IApiKeyLookup>();
                     var key = prefix is null ? null : await store.FindKeyByPrefixAsync(prefix, c.HttpContext.RequestAborted);
                     var now = c.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
                     if (key is null || key.RevokedAt is not null || key.ExpiresAt <= now)

@@ -7,7 +7,7 @@ namespace Conveyor.Auth;
 /// Writes <c>last_used_at</c> in the background: the validator notes a key's use (at most once a minute per key) and
 /// this writes the latest use of each key every few seconds, so no request waits for a write to the store.
 /// </summary>
-public sealed class KeyUsage(IApiKeyStore store, TimeProvider time, ILogger<KeyUsage> logger) : PeriodicFlusher(time)
+public sealed class KeyUsage(IApiKeyLookup store, TimeProvider time, ILogger<KeyUsage> logger) : PeriodicFlusher(time)
 {
     private static readonly TimeSpan FlushEvery = TimeSpan.FromSeconds(5);
     private readonly ConcurrentDictionary<Guid, DateTimeOffset> _pending = new();

@@ -94,7 +94,7 @@ public static class ConveyorCli
             using var host = await StoreHostAsync(parse, ct);
             var time = host.Services.GetRequiredService<TimeProvider>();
             var (key, record) = ApiKeyGenerator.Create(parse.GetValue(name)!, parse.GetValue(role)!, parse.GetValue(expires), time.GetUtcNow());
-            await host.Services.GetRequiredService<IApiKeyStore>().InsertKeyAsync(record, CliAudit(AuditActions.KeyCreate) with
+            await host.Services.GetRequiredService<IApiKeyAdmin>().InsertKeyAsync(record, CliAudit(AuditActions.KeyCreate) with
             {
                 Details = KeyAuditDetails.Of(record),
             }, ct);
@@ -108,7 +108,7 @@ public static class ConveyorCli
         list.SetAction(async (parse, ct) =>
         {
             using var host = await StoreHostAsync(parse, ct);
-            var keys = await host.Services.GetRequiredService<IApiKeyStore>().ListKeysAsync(ct);
+            var keys = await host.Services.GetRequiredService<IApiKeyAdmin>().ListKeysAsync(ct);
             Console.Out.WriteLine($"{"id",-36}  {"prefix",-8}  {"role",-9}  {"state",-8}  name");
             foreach (var k in keys)
             {
@@ -124,7 +124,7 @@ public static class ConveyorCli
         revoke.SetAction(async (parse, ct) =>
         {
             using var host = await StoreHostAsync(parse, ct);
-            var revoked = await host.Services.GetRequiredService<IApiKeyStore>().RevokeKeyAsync(parse.GetValue(id), CliAudit(AuditActions.KeyRevoke), ct);
+            var revoked = await host.Services.GetRequiredService<IApiKeyAdmin>().RevokeKeyAsync(parse.GetValue(id), CliAudit(AuditActions.KeyRevoke), ct);
             if (revoked is null)
             {
                 Console.Error.WriteLine($"No key {parse.GetValue(id)}.");
@@ -145,7 +145,7 @@ public static class ConveyorCli
         verify.SetAction(async (parse, ct) =>
         {
             using var host = await StoreHostAsync(parse, ct);
-            var (count, broken) = await AuditVerifier.VerifyAsync(host.Services.GetRequiredService<IAuditStore>().ReadAuditChainAsync, ct);
+            var (count, broken) = await AuditVerifier.VerifyAsync(host.Services.GetRequiredService<IAuditReader>().ReadAuditChainAsync, ct);
             if (broken is not null)
             {
                 Console.Error.WriteLine($"Audit chain BROKEN after {count} good events: {broken}");

@@ -9,7 +9,7 @@ namespace Conveyor.Hosting;
 /// Runs before anything else starts: applies migrations (on PostgreSQL under an advisory lock) and, when
 /// <paramref name="createBootstrapKey"/> is set and no key exists, creates the first admin key and prints it once.
 /// </summary>
-public sealed class StartupTasks(IStoreLifecycle store, IApiKeyStore keys, IOptions<ConveyorOptions> options, TimeProvider time,
+public sealed class StartupTasks(IStoreLifecycle store, IApiKeyAdmin keys, IOptions<ConveyorOptions> options, TimeProvider time,
     ILogger<StartupTasks> logger, bool createBootstrapKey) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)

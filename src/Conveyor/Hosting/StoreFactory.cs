@@ -26,30 +26,36 @@ public static class StoreFactory
             services.AddSingleton<PostgresJobStore>(sp => new PostgresJobStore(
                 sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILogger<PostgresJobStore>>()));
-            services.AddSingleton<IJobStore>(sp => sp.GetRequiredService<PostgresJobStore>());
-            services.AddSingleton<IStoreLifecycle>(sp => sp.GetRequiredService<PostgresJobStore>());
-            services.AddSingleton<IJobReader>(sp => sp.GetRequiredService<PostgresJobStore>());
-            services.AddSingleton<IJobAdmin>(sp => sp.GetRequiredService<PostgresJobStore>());
-            services.AddSingleton<IJobQueue>(sp => sp.GetRequiredService<PostgresJobStore>());
-            services.AddSingleton<IJobMaintenance>(sp => sp.GetRequiredService<PostgresJobStore>());
-            services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<PostgresJobStore>());
-            services.AddSingleton<IAuditStore>(sp => sp.GetRequiredService<PostgresJobStore>());
-            services.AddSingleton<IRecordStore>(sp => sp.GetRequiredService<PostgresJobStore>());
+            AddParts<PostgresJobStore>(services);
         }
         else
         {
             services.AddSingleton<SqliteJobStore>(sp => new SqliteJobStore(
                 connectionString, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SqliteJobStore>>()));
-            services.AddSingleton<IJobStore>(sp => sp.GetRequiredService<SqliteJobStore>());
-            services.AddSingleton<IStoreLifecycle>(sp => sp.GetRequiredService<SqliteJobStore>());
-            services.AddSingleton<IJobReader>(sp => sp.GetRequiredService<SqliteJobStore>());
-            services.AddSingleton<IJobAdmin>(sp => sp.GetRequiredService<SqliteJobStore>());
-            services.AddSingleton<IJobQueue>(sp => sp.GetRequiredService<SqliteJobStore>());
-            services.AddSingleton<IJobMaintenance>(sp => sp.GetRequiredService<SqliteJobStore>());
-            services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<SqliteJobStore>());
-            services.AddSingleton<IAuditStore>(sp => sp.GetRequiredService<SqliteJobStore>());
-            services.AddSingleton<IRecordStore>(sp => sp.GetRequiredService<SqliteJobStore>());
+            AddParts<SqliteJobStore>(services);
         }
         return services;
+    }
+
+    /// <summary>Registers the one driver instance under every part of the storage contract, so each consumer asks for its part.</summary>
+    private static void AddParts<TStore>(IServiceCollection services)
+        where TStore : class, IJobStore, IRecordStore, IApiKeyStore, IAuditStore
+    {
+        services.AddSingleton<IJobStore>(sp => sp.GetRequiredService<TStore>());
+        services.AddSingleton<IStoreLifecycle>(sp => sp.GetRequiredService<TStore>());
+        services.AddSingleton<IJobReader>(sp => sp.GetRequiredService<TStore>());
+        services.AddSingleton<IJobAdmin>(sp => sp.GetRequiredService<TStore>());
+        services.AddSingleton<IJobQueue>(sp => sp.GetRequiredService<TStore>());
+        services.AddSingleton<IJobMaintenance>(sp => sp.GetRequiredService<TStore>());
+        services.AddSingleton<IRecordStore>(sp => sp.GetRequiredService<TStore>());
+        services.AddSingleton<IRecordLoader>(sp => sp.GetRequiredService<TStore>());
+        services.AddSingleton<IRecordReader>(sp => sp.GetRequiredService<TStore>());
+        services.AddSingleton<IUploadStore>(sp => sp.GetRequiredService<TStore>());
+        services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<TStore>());
+        services.AddSingleton<IApiKeyLookup>(sp => sp.GetRequiredService<TStore>());
+        services.AddSingleton<IApiKeyAdmin>(sp => sp.GetRequiredService<TStore>());
+        services.AddSingleton<IAuditStore>(sp => sp.GetRequiredService<TStore>());
+        services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<TStore>());
+        services.AddSingleton<IAuditReader>(sp => sp.GetRequiredService<TStore>());
     }
 }

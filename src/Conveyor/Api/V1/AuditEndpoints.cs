@@ -21,7 +21,7 @@ public static class AuditEndpoints
             .Produces<AuditListResource>()
             .ProducesValidationProblem();
 
-    private static async Task<IResult> ListAsync(HttpContext context, IAuditStore store, CancellationToken ct)
+    private static async Task<IResult> ListAsync(HttpContext context, IAuditReader store, CancellationToken ct)
     {
         var q = context.Request.Query;
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);

@@ -37,7 +37,7 @@ public static class KeysEndpoints
         return group;
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, IApiKeyStore store, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(HttpContext context, IApiKeyAdmin store, TimeProvider time, CancellationToken ct)
     {
         var body = await JsonBody.ReadAsync<KeyCreateRequest>(context.Request, required: true, ct);
         if (body.Problem is not null) return body.Problem;
@@ -56,10 +56,10 @@ public static class KeysEndpoints
             new CreatedKeyResource(record.Id, record.Name, record.Role, record.Prefix, record.CreatedAt, record.ExpiresAt, key));
     }
 
-    private static async Task<IResult> ListAsync(IApiKeyStore store, CancellationToken ct) =>
+    private static async Task<IResult> ListAsync(IApiKeyAdmin store, CancellationToken ct) =>
         TypedResults.Ok(new KeyListResource((await store.ListKeysAsync(ct)).Select(KeyResource.From).ToList()));
 
-    private static async Task<IResult> RevokeAsync(string id, HttpContext context, IApiKeyStore store, ApiKeyValidator validator, CancellationToken ct)
+    private static async Task<IResult> RevokeAsync(string id, HttpContext context, IApiKeyAdmin store, ApiKeyValidator validator, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var keyId)) return Problems.Validation("id", "The key id must be a UUID.");
         var revoked = await store.RevokeKeyAsync(keyId, RequestAudit.For(context, AuditActions.KeyRevoke), ct);

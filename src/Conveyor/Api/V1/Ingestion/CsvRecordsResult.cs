@@ -8,7 +8,7 @@ namespace Conveyor.Api.V1.Ingestion;
 /// Streams rows as CSV, page by page (memory stays flat). Columns are the keys of the first row; a cell that
 /// starts with =, +, -, @ (or tab, CR) gets a leading apostrophe so that spreadsheets show it instead of running it.
 /// </summary>
-public sealed class CsvRecordsResult(IRecordStore store, RecordQuery query, int pageSize) : IResult
+public sealed class CsvRecordsResult(IRecordReader store, RecordQuery query, int pageSize) : IResult
 {
     public async Task ExecuteAsync(HttpContext context)
     {

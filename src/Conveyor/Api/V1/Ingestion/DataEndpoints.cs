@@ -48,7 +48,7 @@ public static class DataEndpoints
             .Produces(StatusCodes.Status200OK, contentType: "text/csv");
     }
 
-    private static async Task<IResult> DetectionAsync(string id, IJobReader jobs, IRecordStore store, CancellationToken ct)
+    private static async Task<IResult> DetectionAsync(string id, IJobReader jobs, IRecordReader store, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var jobId)) return Problems.Validation("id", "The job id must be a UUID.");
         if (await jobs.GetAsync(jobId, ct) is null) return Problems.NotFound($"Job {jobId}");
@@ -58,7 +58,7 @@ public static class DataEndpoints
         return TypedResults.Ok(document.RootElement.Clone());
     }
 
-    private static async Task<IResult> FailuresAsync(string id, IJobReader jobs, IRecordStore store, CancellationToken ct)
+    private static async Task<IResult> FailuresAsync(string id, IJobReader jobs, IRecordReader store, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var jobId)) return Problems.Validation("id", "The job id must be a UUID.");
         var job = await jobs.GetAsync(jobId, ct);
@@ -68,26 +68,26 @@ public static class DataEndpoints
             failures.Select(f => new FailureResource(f.LineNumber, f.Reason)).ToList()));
     }
 
-    private static async Task<IResult> JobRecordsAsync(string id, HttpContext context, IJobReader jobs, IRecordStore store, CancellationToken ct)
+    private static async Task<IResult> JobRecordsAsync(string id, HttpContext context, IJobReader jobs, IRecordReader store, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var jobId)) return Problems.Validation("id", "The job id must be a UUID.");
         if (await jobs.GetAsync(jobId, ct) is null) return Problems.NotFound($"Job {jobId}");
         return await RecordsAsync(context, store, new RecordQuery { JobId = jobId }, $"{JobLinks.Base}/{jobId}/records", ct);
     }
 
-    private static async Task<IResult> DatasetRecordsAsync(string name, HttpContext context, IRecordStore store, CancellationToken ct)
+    private static async Task<IResult> DatasetRecordsAsync(string name, HttpContext context, IRecordReader store, CancellationToken ct)
     {
         return await RecordsAsync(context, store, new RecordQuery { Dataset = name }, $"/api/v1/datasets/{Uri.EscapeDataString(name)}/records", ct);
     }
 
-    private static async Task<IResult> DatasetsAsync(IRecordStore store, CancellationToken ct)
+    private static async Task<IResult> DatasetsAsync(IRecordReader store, CancellationToken ct)
     {
         var list = await store.ListDatasetsAsync(ct);
         return TypedResults.Ok(new DatasetListResource(list.Select(d => new DatasetResource(d.Name, d.Jobs, d.Records, d.UpdatedAt,
             new Dictionary<string, Link> { ["records"] = new($"/api/v1/datasets/{Uri.EscapeDataString(d.Name)}/records") })).ToList()));
     }
 
-    private static async Task<IResult> RecordsAsync(HttpContext context, IRecordStore store, RecordQuery query, string self, CancellationToken ct)
+    private static async Task<IResult> RecordsAsync(HttpContext context, IRecordReader store, RecordQuery query, string self, CancellationToken ct)
     {
         var q = context.Request.Query;
         var limit = 100;

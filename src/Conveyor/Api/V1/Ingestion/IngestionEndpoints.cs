@@ -60,7 +60,7 @@ public static class IngestionEndpoints
         return group;
     }
 
-    private static async Task<IResult> UploadAsync(HttpContext context, IRecordStore store, StorageRoot root, JobHandlerRegistry handlers,
+    private static async Task<IResult> UploadAsync(HttpContext context, IUploadStore store, StorageRoot root, JobHandlerRegistry handlers,
         IOptions<UploadOptions> uploadOptions, CancellationToken ct)
     {
         var limits = uploadOptions.Value;
@@ -131,7 +131,7 @@ public static class IngestionEndpoints
         }
     }
 
-    private static async Task<IResult> IngestJsonAsync(HttpContext context, IRecordStore store, StorageRoot root, JobHandlerRegistry handlers,
+    private static async Task<IResult> IngestJsonAsync(HttpContext context, IUploadStore store, StorageRoot root, JobHandlerRegistry handlers,
         IOptions<UploadOptions> uploadOptions, string? dataset, string? priority, CancellationToken ct)
     {
         var limits = uploadOptions.Value;
