@@ -255,10 +255,20 @@ public sealed partial class PostgresJobStore
         }
     }
 
+    /// <summary>
+    /// Datasets of succeeded jobs: name, jobs, rows (a succeeded job's <c>records_processed</c> is the number of rows
+    /// its load committed) and the last completion.
+    /// </summary>
+    private const string ListDatasets = """
+        SELECT j.dataset, count(*), CAST(coalesce(sum(j.records_processed), 0) AS BIGINT), max(j.completed_at)
+        FROM jobs j WHERE j.dataset IS NOT NULL AND j.status = 'succeeded'
+        GROUP BY j.dataset ORDER BY j.dataset
+        """;
+
     public async Task<IReadOnlyList<DatasetSummary>> ListDatasetsAsync(CancellationToken ct)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
-        await using var command = new NpgsqlCommand(DatasetSummarySql.List, connection);
+        await using var command = new NpgsqlCommand(ListDatasets, connection);
         var list = new List<DatasetSummary>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

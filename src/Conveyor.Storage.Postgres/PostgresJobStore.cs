@@ -221,10 +221,12 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
         long total = 0;
         var rows = new List<Job>();
         await using var reader = await command.ExecuteReaderAsync(ct);
+        var row = PostgresJobRow.Of(reader);
+        var id = reader.GetOrdinal("id");
         while (await reader.ReadAsync(ct))
         {
             total = reader.GetInt64(0);
-            if (!reader.IsDBNull(1)) rows.Add(PostgresRows.ReadJob(reader, 1));
+            if (!reader.IsDBNull(id)) rows.Add(row.Read(reader));
         }
         return JobPages.From(rows, total, query);
     }

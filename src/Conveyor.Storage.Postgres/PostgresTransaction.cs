@@ -485,7 +485,8 @@ internal sealed class PostgresTransaction : IDriverTransaction
         await using (reader)
         {
             var states = new List<JobState>();
-            while (await reader.ReadAsync(ct)) states.Add(PostgresRows.ReadState(reader));
+            var row = PostgresJobRow.OfState(reader);
+            while (await reader.ReadAsync(ct)) states.Add(row.ReadState(reader));
             return states;
         }
     }

@@ -273,11 +273,21 @@ public sealed partial class SqliteJobStore
         }
     }
 
+    /// <summary>
+    /// Datasets of succeeded jobs: name, jobs, rows (a succeeded job's <c>records_processed</c> is the number of rows
+    /// its load committed) and the last completion.
+    /// </summary>
+    private const string ListDatasets = """
+        SELECT j.dataset, count(*), CAST(coalesce(sum(j.records_processed), 0) AS BIGINT), max(j.completed_at)
+        FROM jobs j WHERE j.dataset IS NOT NULL AND j.status = 'succeeded'
+        GROUP BY j.dataset ORDER BY j.dataset
+        """;
+
     public async Task<IReadOnlyList<DatasetSummary>> ListDatasetsAsync(CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
         await using var command = connection.CreateCommand();
-        command.CommandText = DatasetSummarySql.List;
+        command.CommandText = ListDatasets;
         var list = new List<DatasetSummary>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
