@@ -48,56 +48,6 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
         ORDER BY e.id
         """;
 
-    // Rows picked in a CTE are updated through "id = ANY(ARRAY(SELECT ...))" (or "= ANY(@ids)"), never "IN (SELECT ...)"
-    // or a bare join: these statements are prepared, and a generic plan that cannot see how few rows the CTE
-    // holds would otherwise hash-join a sequential scan of the whole jobs table.
-
-    /// <summary>Due queued jobs by priority, then schedule, then age: leased, started and logged in one statement.</summary>
-    private const string ClaimJobs = $"""
-        WITH next AS (
-            SELECT id FROM jobs
-            WHERE status = 'queued' AND scheduled_at <= @now
-            ORDER BY priority DESC, scheduled_at, created_at
-            LIMIT @max
-            FOR UPDATE SKIP LOCKED
-        ), claimed AS (
-            UPDATE jobs
-            SET status = 'running', attempt = attempt + 1, started_at = @now, completed_at = NULL,
-                lease_owner = @owner, lease_expires_at = @lease_expires_at,
-                updated_at = GREATEST(@now, updated_at + interval '1 microsecond')
-            WHERE id = ANY(ARRAY(SELECT id FROM next))
-            RETURNING {JobColumns.All}
-        ), started AS (
-            INSERT INTO job_events (job_id, type, from_status, to_status, at, actor, data)
-            SELECT id, 'started', 'queued', 'running', @now, @actor, jsonb_build_object('attempt', attempt)
-            FROM claimed ORDER BY priority DESC, scheduled_at, created_at
-        )
-        SELECT {JobColumns.All} FROM claimed ORDER BY priority DESC, scheduled_at, created_at
-        """;
-
-    /// <summary>
-    /// Extends the leases the owner still holds (locked in id order, like every multi-row write, so two
-    /// writers never wait on each other in a cycle); returns, in input order, the ids to stop: cancel
-    /// requested, or no longer leased by this owner.
-    /// </summary>
-    private const string Heartbeat = """
-        WITH input AS (
-            SELECT * FROM unnest(@ids::uuid[]) WITH ORDINALITY AS i (job_id, ord)
-        ), locked AS (
-            SELECT id, lease_owner, status FROM jobs
-            WHERE id = ANY(@ids)
-            ORDER BY id
-            FOR UPDATE
-        ), extended AS (
-            UPDATE jobs SET lease_expires_at = @lease_expires_at
-            WHERE id = ANY(ARRAY(SELECT id FROM locked WHERE lease_owner = @owner AND status = 'running'))
-            RETURNING id, cancel_requested_at IS NOT NULL AS cancel_requested
-        )
-        SELECT i.job_id FROM input i LEFT JOIN extended e ON e.id = i.job_id
-        WHERE e.id IS NULL OR e.cancel_requested
-        ORDER BY i.ord
-        """;
-
     private const string CountKeys = "SELECT count(*) FROM api_keys";
 
     private const string SelectKeyByPrefix = $"SELECT {PostgresKeyRows.Columns} FROM api_keys WHERE prefix = @prefix";
@@ -268,6 +218,33 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
     public Task<RetryAsNewOutcome> RetryAsNewAsync(Guid id, Func<Job, NewJob> buildRetry, AuditContext audit, CancellationToken ct) =>
         _orchestration.RetryAsNewAsync(id, buildRetry, audit, ct);
 
+    // Rows picked in a CTE are updated through "id = ANY(ARRAY(SELECT ...))" (or "= ANY(@ids)"), never "IN (SELECT ...)"
+    // or a bare join: these statements are prepared, and a generic plan that cannot see how few rows the CTE
+    // holds would otherwise hash-join a sequential scan of the whole jobs table.
+
+    /// <summary>Due queued jobs by priority, then schedule, then age: leased, started and logged in one statement.</summary>
+    private const string ClaimJobs = $"""
+        WITH next AS (
+            SELECT id FROM jobs
+            WHERE status = 'queued' AND scheduled_at <= @now
+            ORDER BY priority DESC, scheduled_at, created_at
+            LIMIT @max
+            FOR UPDATE SKIP LOCKED
+        ), claimed AS (
+            UPDATE jobs
+            SET status = 'running', attempt = attempt + 1, started_at = @now, completed_at = NULL,
+                lease_owner = @owner, lease_expires_at = @lease_expires_at,
+                updated_at = GREATEST(@now, updated_at + interval '1 microsecond')
+            WHERE id = ANY(ARRAY(SELECT id FROM next))
+            RETURNING {JobColumns.All}
+        ), started AS (
+            INSERT INTO job_events (job_id, type, from_status, to_status, at, actor, data)
+            SELECT id, 'started', 'queued', 'running', @now, @actor, jsonb_build_object('attempt', attempt)
+            FROM claimed ORDER BY priority DESC, scheduled_at, created_at
+        )
+        SELECT {JobColumns.All} FROM claimed ORDER BY priority DESC, scheduled_at, created_at
+        """;
+
     public async Task<IReadOnlyList<Job>> ClaimAsync(string owner, int max, TimeSpan lease, CancellationToken ct)
     {
         if (max <= 0) return [];
@@ -283,6 +260,29 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
         await using var reader = await claim.ExecuteReaderAsync(ct);
         return await PostgresRows.ReadJobsAsync(reader, ct);
     }
+
+    /// <summary>
+    /// Extends the leases the owner still holds (locked in id order, like every multi-row write, so two
+    /// writers never wait on each other in a cycle); returns, in input order, the ids to stop: cancel
+    /// requested, or no longer leased by this owner.
+    /// </summary>
+    private const string Heartbeat = """
+        WITH input AS (
+            SELECT * FROM unnest(@ids::uuid[]) WITH ORDINALITY AS i (job_id, ord)
+        ), locked AS (
+            SELECT id, lease_owner, status FROM jobs
+            WHERE id = ANY(@ids)
+            ORDER BY id
+            FOR UPDATE
+        ), extended AS (
+            UPDATE jobs SET lease_expires_at = @lease_expires_at
+            WHERE id = ANY(ARRAY(SELECT id FROM locked WHERE lease_owner = @owner AND status = 'running'))
+            RETURNING id, cancel_requested_at IS NOT NULL AS cancel_requested
+        )
+        SELECT i.job_id FROM input i LEFT JOIN extended e ON e.id = i.job_id
+        WHERE e.id IS NULL OR e.cancel_requested
+        ORDER BY i.ord
+        """;
 
     public async Task<IReadOnlyList<Guid>> HeartbeatAsync(string owner, IReadOnlyCollection<Guid> ids, TimeSpan lease, CancellationToken ct)
     {
