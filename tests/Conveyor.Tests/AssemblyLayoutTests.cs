@@ -27,6 +27,23 @@ public sealed partial class AssemblyLayoutTests
         Assert.Empty(References(assembly).Intersect(DatabasePackages));
     }
 
+    /// <summary>The project files themselves: a package referenced but unused would not show in the assembly's references.</summary>
+    [Theory]
+    [InlineData("src/Conveyor.Storage/Conveyor.Storage.csproj")]
+    [InlineData("src/Conveyor.Workers/Conveyor.Workers.csproj")]
+    [InlineData("src/Conveyor.Ingestion/Conveyor.Ingestion.csproj")]
+    public void Project_file_names_no_database_package_nor_driver(string project)
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Conveyor.slnx"))) root = root.Parent;
+        Assert.True(root is not null, $"No Conveyor.slnx above {AppContext.BaseDirectory}.");
+        var text = File.ReadAllText(Path.Combine(root.FullName, project));
+
+        Assert.Contains("Conveyor.Core.csproj", text);
+        foreach (var forbidden in new[] { "\"Npgsql\"", "\"Microsoft.Data.Sqlite\"", "\"Dapper\"", "Conveyor.Storage.Postgres.csproj", "Conveyor.Storage.Sqlite.csproj" })
+            Assert.DoesNotContain(forbidden, text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Postgres_driver_references_npgsql_and_not_sqlite()
     {
