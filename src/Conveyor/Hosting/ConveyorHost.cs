@@ -71,6 +71,7 @@ public static class ConveyorHost
         app.MapAuditV1();
         app.MapStatusApi();
         app.MapIngestionStatusApi();
+        app.MapAdminJobsApi();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapScalarApiReference("/docs", o => o.WithTitle("Conveyor API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync })

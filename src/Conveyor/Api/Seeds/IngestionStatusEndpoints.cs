@@ -61,7 +61,7 @@ public static class IngestionStatusEndpoints
         }
         var (query, errors) = JobListQueryParser.Parse(context.Request.Query);
         if (query is null) return Problems.Validation(errors);
-        var page = await store.ListAsync(query with { SortBy = JobSortField.CreatedAt, Descending = true }, ct);
+        var page = await store.ListAsync(query, ct);
         return TypedResults.Ok(new IngestionJobListResource(page.Items.Select(IngestionJobResource.From).ToList(), page.Next?.Encode()));
     }
 

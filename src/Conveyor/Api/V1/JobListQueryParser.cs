@@ -22,7 +22,9 @@ public static class JobListQueryParser
     private static readonly HashSet<string> Known =
         ["page", "limit", "status", "type", "source_type", "dataset", "session_id", "sort_by", "sort_order", "cursor"];
 
-    public static (JobQuery? Query, Dictionary<string, string[]> Errors) Parse(IQueryCollection query)
+    /// <param name="defaultSortBy">The sort when the query names none (a surface that fixes its order passes its own).</param>
+    public static (JobQuery? Query, Dictionary<string, string[]> Errors) Parse(IQueryCollection query,
+        JobSortField defaultSortBy = JobSortField.CreatedAt)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         void Add(string field, string message) => errors[field] = [message];
@@ -42,7 +44,7 @@ public static class JobListQueryParser
             else Add("status", $"Unknown status '{Truncate(part)}'. Use {string.Join(", ", JobStatusNames.All)}.");
         }
 
-        var sortBy = JobSortField.CreatedAt;
+        var sortBy = defaultSortBy;
         if (query.TryGetValue("sort_by", out var sortValue) && !SortFields.TryGetValue(sortValue.ToString(), out sortBy))
             Add("sort_by", $"Sorting by '{Truncate(sortValue.ToString())}' is not allowed. Use {string.Join(", ", SortFields.Keys)}.");
 
