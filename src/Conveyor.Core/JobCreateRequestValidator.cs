@@ -54,36 +54,55 @@ public static partial class JobCreateRequestValidator
 
         CheckText(request.FileName, "file_name", 255, Add);
         CheckText(request.MimeType, "mime_type", 255, Add);
-        CheckText(request.Mode, "mode", 64, Add);
 
         if (request.FileSize is < 0)
             Add("file_size", "The file size cannot be negative.");
 
-        if (request.Priority is < MinPriority or > MaxPriority)
-            Add("priority", $"The priority must be between {MinPriority} and {MaxPriority}.");
+        CheckSettings(request.Mode, request.Priority, request.Metadata, request.Dataset, request.MaxAttempts, Add);
+        return errors;
+    }
 
-        if (request.MaxAttempts is < 1 or > JobDefaults.MaxAttemptsLimit)
-            Add("max_attempts", $"max_attempts must be between 1 and {JobDefaults.MaxAttemptsLimit}.");
+    /// <summary>
+    /// Validates what a caller may choose about how a job runs, the fields a create shares with retry's
+    /// <c>config_override</c> and an upload's form fields; errors are keyed by wire name.
+    /// </summary>
+    public static Dictionary<string, string[]> ValidateSettings(string? mode, int? priority, JsonElement? metadata, string? dataset,
+        int? maxAttempts)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        CheckSettings(mode, priority, metadata, dataset, maxAttempts,
+            (field, message) => errors[field] = [.. errors.GetValueOrDefault(field, []), message]);
+        return errors;
+    }
 
-        if (request.Dataset is { } dataset && !DatasetPattern().IsMatch(dataset))
-            Add("dataset", "The dataset name must be 1-128 characters of letters, digits, '_', '.' or '-'.");
+    private static void CheckSettings(string? mode, int? priority, JsonElement? metadata, string? dataset, int? maxAttempts,
+        Action<string, string> add)
+    {
+        CheckText(mode, "mode", 64, add);
 
-        if (request.Metadata is { } metadata)
+        if (priority is < MinPriority or > MaxPriority)
+            add("priority", $"The priority must be between {MinPriority} and {MaxPriority}.");
+
+        if (maxAttempts is < 1 or > JobDefaults.MaxAttemptsLimit)
+            add("max_attempts", $"max_attempts must be between 1 and {JobDefaults.MaxAttemptsLimit}.");
+
+        if (dataset is not null && !DatasetPattern().IsMatch(dataset))
+            add("dataset", "The dataset name must be 1-128 characters of letters, digits, '_', '.' or '-'.");
+
+        if (metadata is { } value)
         {
-            if (metadata.ValueKind == JsonValueKind.Null)
+            if (value.ValueKind == JsonValueKind.Null)
             {
                 // null means "no metadata", the same as leaving it out.
             }
-            else if (metadata.ValueKind != JsonValueKind.Object)
-                Add("metadata", "The metadata must be a JSON object.");
-            else if (Encoding.UTF8.GetByteCount(metadata.GetRawText()) > JobDefaults.MaxMetadataBytes)
-                Add("metadata", $"The metadata must be at most {JobDefaults.MaxMetadataBytes} bytes.");
-            else if (NulEscape().IsMatch(metadata.GetRawText()))
+            else if (value.ValueKind != JsonValueKind.Object)
+                add("metadata", "The metadata must be a JSON object.");
+            else if (Encoding.UTF8.GetByteCount(value.GetRawText()) > JobDefaults.MaxMetadataBytes)
+                add("metadata", $"The metadata must be at most {JobDefaults.MaxMetadataBytes} bytes.");
+            else if (NulEscape().IsMatch(value.GetRawText()))
                 // PostgreSQL's jsonb cannot hold a NUL character; refuse it on every store alike.
-                Add("metadata", "The metadata cannot contain NUL characters (\\u0000).");
+                add("metadata", "The metadata cannot contain NUL characters (\\u0000).");
         }
-
-        return errors;
     }
 
     private static void CheckText(string? value, string field, int max, Action<string, string> add)

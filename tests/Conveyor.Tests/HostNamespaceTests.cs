@@ -44,6 +44,18 @@ public sealed partial class HostNamespaceTests
         Assert.Contains("C.Z uses A.X", graph.Explain(circle));
     }
 
+    [Fact]
+    public void The_application_layer_knows_nothing_of_http_or_the_host()
+    {
+        // The use-case services are a project of their own with no ASP.NET Core reference: a later issue hosts them as a
+        // library (AddConveyor), so none of them may need an HttpContext.
+        var application = typeof(Conveyor.Application.JobService).Assembly;
+        var references = application.GetReferencedAssemblies().Select(a => a.Name!).ToList();
+        Assert.Contains("Conveyor.Storage", references);
+        Assert.DoesNotContain(references, name => name.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal));
+        Assert.DoesNotContain(Host.GetName().Name, references);
+    }
+
     /// <summary>(namespace, namespace it imports, file) for every <c>using Conveyor…;</c> in the host's source.</summary>
     private static IEnumerable<(string From, string To, string Where)> SourceUsings()
     {

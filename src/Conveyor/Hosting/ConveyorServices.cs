@@ -1,4 +1,5 @@
 using Conveyor.Api.V1.Ingestion;
+using Conveyor.Application;
 using Conveyor.Auth;
 using Conveyor.Caching;
 using Conveyor.Ingestion;
@@ -50,6 +51,8 @@ public static class ConveyorServices
         foreach (var type in new[] { "csv", "json", "ndjson" })
             services.AddSingleton<IJobHandler>(sp => ActivatorUtilities.CreateInstance<IngestHandler>(sp, type));
         services.AddSingleton<JobHandlerRegistry>();
+        services.AddSingleton<JobService>();
+        services.AddSingleton<UploadService>();
         // Registered first so migrations run before the workers' first claim.
         services.AddHostedService(sp => ActivatorUtilities.CreateInstance<StartupTasks>(sp, createBootstrapKey));
         return options;

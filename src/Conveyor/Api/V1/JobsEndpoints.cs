@@ -1,12 +1,8 @@
-using System.Security.Cryptography;
-using System.Text.Json;
-using Conveyor.Api.Json;
+using Conveyor.Application;
 using Conveyor.Audit;
 using Conveyor.Auth;
 using Conveyor.Core;
-using Conveyor.Ingestion.Sources;
 using Conveyor.Storage;
-using Conveyor.Workers;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Conveyor.Api.V1;
@@ -14,8 +10,6 @@ namespace Conveyor.Api.V1;
 /// <summary>The canonical jobs API (<c>/api/v1/jobs…</c>, seed 004's routes).</summary>
 public static class JobsEndpoints
 {
-    public const int MaxIdempotencyKeyLength = 255;
-
     public static RouteGroupBuilder MapJobsV1(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/v1/jobs").WithTags("Jobs");
@@ -124,62 +118,27 @@ public static class JobsEndpoints
         return group;
     }
 
-    internal static string Actor(HttpContext context) => Caller.Actor(context);
-
-    private static async Task<IResult> CreateAsync(HttpContext context, IJobAdmin store, JobHandlerRegistry handlers, UrlFetcher urls, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(HttpContext context, JobService jobs, CancellationToken ct)
     {
-        var key = context.Request.Headers["Idempotency-Key"].ToString();
-        if (key.Length > MaxIdempotencyKeyLength || key.Any(c => c < 0x21 || c > 0x7e))
-            return Problems.Validation("Idempotency-Key", $"Must be 1-{MaxIdempotencyKeyLength} printable ASCII characters without spaces.");
-
         var body = await JsonBody.ReadAsync<JobCreateRequest>(context.Request, required: true, ct);
         if (body.Problem is not null) return body.Problem;
-        var request = body.Value!;
-        var errors = JobCreateRequestValidator.Validate(request, handlers.IsKnown);
-        CheckSource(request, urls, errors, "source_uri");
-        if (errors.Count > 0) return Problems.Validation(errors);
-
-        var newJob = ToNewJob(request, Actor(context)) with
-        {
-            IdempotencyKey = key.Length == 0 ? null : key,
-            RequestHash = key.Length == 0 ? null : Hash(request),
-        };
-        var outcome = await store.CreateAsync(newJob, RequestAudit.For(context, AuditActions.JobCreate), ct);
-        if (outcome.IdempotencyConflict)
-            return Problems.Conflict("This Idempotency-Key was used with a different request body.");
-        var resource = JobResource.From(outcome.Job);
-        return outcome.Created
-            ? TypedResults.Created($"{JobLinks.Base}/{resource.Id}", resource)
-            : TypedResults.Ok(resource);
+        var outcome = await jobs.CreateAsync(body.Value!, context.Request.Headers["Idempotency-Key"].ToString(),
+            RequestAudit.For(context, AuditActions.JobCreate), ct);
+        return outcome.ToResult(
+            created: job => TypedResults.Created($"{JobLinks.Base}/{job.Id}", JobResource.From(job)),
+            done: job => TypedResults.Ok(JobResource.From(job)));
     }
 
-    private static async Task<IResult> CreateBatchAsync(HttpContext context, IJobAdmin store, JobHandlerRegistry handlers, UrlFetcher urls, CancellationToken ct)
+    private static async Task<IResult> CreateBatchAsync(HttpContext context, JobService jobs, CancellationToken ct)
     {
         var body = await JsonBody.ReadAsync<BatchCreateRequest>(context.Request, required: true, ct);
         if (body.Problem is not null) return body.Problem;
-        var jobs = body.Value!.Jobs;
-        if (jobs is null || jobs.Count == 0) return Problems.Validation("jobs", "Give at least one job.");
-        if (jobs.Count > JobDefaults.MaxBatchSize) return Problems.Validation("jobs", $"At most {JobDefaults.MaxBatchSize} jobs per batch.");
-
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        for (var i = 0; i < jobs.Count; i++)
+        var outcome = await jobs.CreateBatchAsync(body.Value!.Jobs, RequestAudit.For(context, AuditActions.JobCreateBatch), ct);
+        return outcome.ToResult(created =>
         {
-            if (jobs[i] is null)
-            {
-                errors[$"jobs[{i}]"] = ["Must be a job object."];
-                continue;
-            }
-            foreach (var (field, messages) in JobCreateRequestValidator.Validate(jobs[i], handlers.IsKnown))
-                errors[$"jobs[{i}].{field}"] = messages;
-            CheckSource(jobs[i], urls, errors, $"jobs[{i}].source_uri");
-        }
-        if (errors.Count > 0) return Problems.Validation(errors);
-
-        var actor = Actor(context);
-        var audit = RequestAudit.For(context, AuditActions.JobCreateBatch, $$"""{"count":{{jobs.Count}}}""");
-        var created = await store.CreateBatchAsync(jobs.Select(j => ToNewJob(j, actor)).ToList(), audit, ct);
-        var items = created.Select(j => JobResource.From(j)).ToList();
-        return TypedResults.Created((string?)null, new BatchCreateResource(items.Select(i => i.Id).ToList(), items));
+            var items = created.Select(j => JobResource.From(j)).ToList();
+            return TypedResults.Created((string?)null, new BatchCreateResource(items.Select(i => i.Id).ToList(), items));
+        });
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, IJobReader store, CancellationToken ct)
@@ -226,117 +185,36 @@ public static class JobsEndpoints
             : TypedResults.Ok(new JobEventListResource(jobId, events.Select(JobEventResource.From).ToList()));
     }
 
-    private static async Task<IResult> DeleteAsync(string id, HttpContext context, IJobAdmin store, CancellationToken ct)
+    private static async Task<IResult> DeleteAsync(string id, HttpContext context, JobService jobs, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var jobId)) return InvalidId();
-        var outcome = await store.ApplyAsync(jobId, JobOperation.Cancel, RequestAudit.For(context, AuditActions.JobCancel), ct);
-        return OperationResult(jobId, outcome) ?? TypedResults.NoContent();
+        var outcome = await jobs.CancelAsync(jobId, RequestAudit.For(context, AuditActions.JobCancel), ct);
+        return outcome.ToResult(_ => TypedResults.NoContent());
     }
 
-    private static Task<IResult> CancelAsync(string id, HttpContext context, IJobAdmin store, CancellationToken ct) =>
-        ApplyAsync(id, JobOperation.Cancel, AuditActions.JobCancel, context, store, ct);
-
-    private static Task<IResult> RequeueAsync(string id, HttpContext context, IJobAdmin store, CancellationToken ct) =>
-        ApplyAsync(id, JobOperation.Requeue, AuditActions.JobRequeue, context, store, ct);
-
-    private static async Task<IResult> ApplyAsync(string id, JobOperation operation, string action, HttpContext context, IJobAdmin store,
-        CancellationToken ct)
+    private static async Task<IResult> CancelAsync(string id, HttpContext context, JobService jobs, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var jobId)) return InvalidId();
-        var outcome = await store.ApplyAsync(jobId, operation, RequestAudit.For(context, action), ct);
-        return OperationResult(jobId, outcome) ?? TypedResults.Ok(JobResource.From(outcome.Job!));
+        var outcome = await jobs.CancelAsync(jobId, RequestAudit.For(context, AuditActions.JobCancel), ct);
+        return outcome.ToResult(job => TypedResults.Ok(JobResource.From(job)));
     }
 
-    /// <summary>The problem for a missing job or a refused transition; null when the operation went through.</summary>
-    private static IResult? OperationResult(Guid id, OperationOutcome outcome) =>
-        outcome.Job is null ? Problems.NotFound($"Job {id}")
-        : outcome.Transition is { Kind: TransitionKind.Rejected } rejected ? Problems.Conflict(rejected.Reason!)
-        : null;
+    private static async Task<IResult> RequeueAsync(string id, HttpContext context, JobService jobs, CancellationToken ct)
+    {
+        if (!Guid.TryParse(id, out var jobId)) return InvalidId();
+        var outcome = await jobs.RequeueAsync(jobId, RequestAudit.For(context, AuditActions.JobRequeue), ct);
+        return outcome.ToResult(job => TypedResults.Ok(JobResource.From(job)));
+    }
 
-    private static async Task<IResult> RetryAsync(string id, HttpContext context, IJobAdmin store, JobHandlerRegistry handlers, CancellationToken ct)
+    private static async Task<IResult> RetryAsync(string id, HttpContext context, JobService jobs, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var jobId)) return InvalidId();
         var body = await JsonBody.ReadAsync<RetryRequest>(context.Request, required: false, ct);
         if (body.Problem is not null) return body.Problem;
-        var change = body.Value?.ConfigOverride;
-        if (change is not null)
-        {
-            var probe = new JobCreateRequest
-            {
-                Type = "noop",
-                Mode = change.Mode,
-                Priority = change.Priority,
-                Metadata = change.Metadata,
-                Dataset = change.Dataset,
-                MaxAttempts = change.MaxAttempts,
-                ScheduledAt = change.ScheduledAt,
-            };
-            var errors = JobCreateRequestValidator.Validate(probe, _ => true);
-            if (errors.Count > 0) return Problems.Validation(errors.ToDictionary(e => "config_override." + e.Key, e => e.Value));
-        }
-
-        var actor = Actor(context);
-        var outcome = await store.RetryAsNewAsync(jobId, original => RetryOf(original, change, actor),
-            RequestAudit.For(context, AuditActions.JobRetryAsNew), ct);
-        if (outcome.Original is null) return Problems.NotFound($"Job {jobId}");
-        if (outcome.Transition is { Kind: TransitionKind.Rejected } rejected) return Problems.Conflict(rejected.Reason!);
-        var resource = JobResource.From(outcome.Retry!);
-        return outcome.Transition!.IsApplied
-            ? TypedResults.Created($"{JobLinks.Base}/{resource.Id}", resource)
-            : TypedResults.Ok(resource);
-    }
-
-    private static NewJob RetryOf(Job original, ConfigOverride? change, string actor) => new()
-    {
-        Type = original.Type,
-        SourceType = original.SourceType,
-        SourceUri = original.SourceUri,
-        FileName = original.FileName,
-        FileSize = original.FileSize,
-        MimeType = original.MimeType,
-        Mode = change?.Mode ?? original.Mode,
-        Priority = change?.Priority ?? original.Priority,
-        Metadata = change?.Metadata is { ValueKind: JsonValueKind.Object } metadata ? metadata : original.Metadata,
-        SessionId = original.SessionId,
-        Dataset = change?.Dataset ?? original.Dataset,
-        MaxAttempts = change?.MaxAttempts ?? original.MaxAttempts,
-        ScheduledAt = change?.ScheduledAt,
-        CreatedBy = actor,
-        Synthetic = original.Synthetic,
-    };
-
-    private static NewJob ToNewJob(JobCreateRequest request, string actor) => new()
-    {
-        Type = request.Type!,
-        SourceType = request.SourceType,
-        SourceUri = request.SourceUri,
-        FileName = request.FileName,
-        FileSize = request.FileSize,
-        MimeType = request.MimeType,
-        Mode = request.Mode,
-        Priority = request.Priority ?? 0,
-        Metadata = request.Metadata is { ValueKind: JsonValueKind.Object } metadata ? metadata : null,
-        Dataset = request.Dataset,
-        MaxAttempts = request.MaxAttempts ?? JobDefaults.MaxAttempts,
-        ScheduledAt = request.ScheduledAt,
-        CreatedBy = actor,
-    };
-
-    private static string Hash(JobCreateRequest request) =>
-        Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request, ConveyorJson.Options)));
-
-    /// <summary>
-    /// An http(s) source_uri is fetched by the worker, so it is checked now against Conveyor:Sources (allowed hosts,
-    /// private addresses): a refused source is a 400 at create time that says why, not a failed job later.
-    /// </summary>
-    private static void CheckSource(JobCreateRequest request, UrlFetcher urls, Dictionary<string, string[]> errors, string field)
-    {
-        if (errors.ContainsKey(field)) return;
-        var loads = request.Type is "csv" or "json" or "ndjson";
-        if (request.SourceUri is { } uri && (loads || UrlFetcher.IsHttp(uri)) && urls.Refusal(uri) is { } refusal)
-            errors[field] = [refusal];
-        else if (loads && request.SourceUri is null)
-            errors[field] = [$"A {request.Type} job created here loads from an http(s) source_uri; upload files with POST /api/v1/upload."];
+        var outcome = await jobs.RetryAsNewAsync(jobId, body.Value?.ConfigOverride, RequestAudit.For(context, AuditActions.JobRetryAsNew), ct);
+        return outcome.ToResult(
+            created: job => TypedResults.Created($"{JobLinks.Base}/{job.Id}", JobResource.From(job)),
+            done: job => TypedResults.Ok(JobResource.From(job)));
     }
 
     private static ValidationProblem InvalidId() => Problems.Validation("id", "The job id must be a UUID.");

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Conveyor.Core;
 
 namespace Conveyor.Api.V1;
 

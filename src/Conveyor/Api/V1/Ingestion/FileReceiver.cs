@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Security.Cryptography;
+using Conveyor.Application;
 using Conveyor.Ingestion;
 using Conveyor.Ingestion.Detection;
 using Microsoft.Win32.SafeHandles;

@@ -1,3 +1,4 @@
+using Conveyor.Application;
 using Conveyor.Auth;
 using Conveyor.Audit;
 using System.Text.Json;
@@ -60,7 +61,7 @@ public static class IngestionEndpoints
         return group;
     }
 
-    private static async Task<IResult> UploadAsync(HttpContext context, IUploadStore store, StorageRoot root, JobHandlerRegistry handlers,
+    private static async Task<IResult> UploadAsync(HttpContext context, UploadService uploads, StorageRoot root, JobHandlerRegistry handlers,
         IOptions<UploadOptions> uploadOptions, CancellationToken ct)
     {
         var limits = uploadOptions.Value;
@@ -75,7 +76,7 @@ public static class IngestionEndpoints
             return UploadRejectedException.TooLarge($"A request may be at most {limits.MaxRequestBytes} bytes.").ToProblem();
         AllowBody(context, limits.MaxRequestBytes);
 
-        var received = new List<(ReceivedFile File, string? OriginalName)>();
+        var received = new List<ReceivedFile>();
         string? dataset = null, priority = null, metadata = null;
         try
         {
@@ -106,32 +107,29 @@ public static class IngestionEndpoints
                     throw UploadRejectedException.TooLarge($"A request may carry at most {limits.MaxFiles} files.");
                 var file = await FileReceiver.ReceiveAsync(section.Body, root, FileNames.Sanitize(fileName), limits.MaxFileBytes,
                     sniff => Refuse(sniff, handlers), ct);
-                received.Add((file, fileName));
+                received.Add(file with { ClientName = Truncate(fileName) });
             }
             if (received.Count == 0) throw UploadRejectedException.BadRequest("The request holds no file.");
 
             var (settings, errors) = Settings(dataset, priority, metadata);
             if (errors is not null) throw new ValidationFailed(errors);
-            var actor = JobsEndpoints.Actor(context);
-            var now = DateTimeOffset.UtcNow;
-            var uploads = received.Select(r => new NewUpload(
-                NewJob(r.File, settings, actor, "file_upload") with { FileName = Truncate(r.OriginalName) },
-                new StoredFile(r.File.JobId, r.File.RelativePath, Truncate(r.OriginalName), r.File.Size, r.File.Sha256,
-                    r.File.Sniff.ContentType, now),
-                r.File.Detection?.Type, r.File.Detection?.ToJson())).ToList();
-            var jobs = await store.CreateWithFilesAsync(uploads, RequestAudit.For(context, AuditActions.JobUpload), ct);
-            var items = jobs.Select(j => JobResource.From(j)).ToList();
-            return TypedResults.Created(items.Count == 1 ? $"{JobLinks.Base}/{items[0].Id}" : null,
-                new BatchCreateResource(items.Select(i => i.Id).ToList(), items));
+            var outcome = await uploads.CreateAsync(received, settings, UploadService.FileUpload, RequestAudit.For(context, AuditActions.JobUpload), ct);
+            if (!outcome.Succeeded) Remove(received);
+            return outcome.ToResult(jobs =>
+            {
+                var items = jobs.Select(j => JobResource.From(j)).ToList();
+                return TypedResults.Created(items.Count == 1 ? $"{JobLinks.Base}/{items[0].Id}" : null,
+                    new BatchCreateResource(items.Select(i => i.Id).ToList(), items));
+            });
         }
         catch (Exception e)
         {
-            foreach (var (file, _) in received) FileReceiver.Remove(file.Directory);
+            Remove(received);
             return Failure(e, context);
         }
     }
 
-    private static async Task<IResult> IngestJsonAsync(HttpContext context, IUploadStore store, StorageRoot root, JobHandlerRegistry handlers,
+    private static async Task<IResult> IngestJsonAsync(HttpContext context, UploadService uploads, StorageRoot root,
         IOptions<UploadOptions> uploadOptions, string? dataset, string? priority, CancellationToken ct)
     {
         var limits = uploadOptions.Value;
@@ -156,13 +154,9 @@ public static class IngestionEndpoints
                     ContentKind.Json or ContentKind.Ndjson => null,
                     _ => "The body is not a JSON array or NDJSON.",
                 }, ct);
-            var actor = JobsEndpoints.Actor(context);
-            var upload = new NewUpload(NewJob(file, settings, actor, "json_api"),
-                new StoredFile(file.JobId, file.RelativePath, null, file.Size, file.Sha256, file.Sniff.ContentType, DateTimeOffset.UtcNow),
-                file.Detection?.Type, file.Detection?.ToJson());
-            var jobs = await store.CreateWithFilesAsync([upload], RequestAudit.For(context, AuditActions.JobIngest), ct);
-            var resource = JobResource.From(jobs[0]);
-            return TypedResults.Created($"{JobLinks.Base}/{resource.Id}", resource);
+            var outcome = await uploads.CreateAsync([file], settings, UploadService.JsonApi, RequestAudit.For(context, AuditActions.JobIngest), ct);
+            if (!outcome.Succeeded) FileReceiver.Remove(file.Directory);
+            return outcome.ToResult(jobs => TypedResults.Created($"{JobLinks.Base}/{jobs[0].Id}", JobResource.From(jobs[0])));
         }
         catch (Exception e)
         {
@@ -171,18 +165,21 @@ public static class IngestionEndpoints
         }
     }
 
-    private sealed record JobSettings(string? Dataset, int Priority, JsonElement? Metadata);
-
     private sealed class ValidationFailed(Dictionary<string, string[]> errors) : Exception("Validation failed.")
     {
         public Dictionary<string, string[]> Errors { get; } = errors;
     }
 
-    private static (JobSettings Settings, Dictionary<string, string[]>? Errors) Settings(string? dataset, string? priority, string? metadata)
+    /// <summary>Binds the text of the form fields (or the query) to settings; the rules on their values are <see cref="UploadService.Validate"/>'s.</summary>
+    private static (UploadSettings Settings, Dictionary<string, string[]>? Errors) Settings(string? dataset, string? priority, string? metadata)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        var value = 0;
-        if (!string.IsNullOrEmpty(priority) && !int.TryParse(priority, out value)) errors["priority"] = ["Must be an integer."];
+        int? value = null;
+        if (!string.IsNullOrEmpty(priority))
+        {
+            if (int.TryParse(priority, out var parsed)) value = parsed;
+            else errors["priority"] = ["Must be an integer."];
+        }
         JsonElement? meta = null;
         if (!string.IsNullOrEmpty(metadata))
         {
@@ -197,23 +194,15 @@ public static class IngestionEndpoints
                 errors["metadata"] = ["Must be a JSON object."];
             }
         }
-        var probe = new JobCreateRequest { Type = "noop", Dataset = string.IsNullOrEmpty(dataset) ? null : dataset, Priority = value, Metadata = meta };
-        foreach (var (field, messages) in JobCreateRequestValidator.Validate(probe, _ => true)) errors[field] = messages;
-        return (new JobSettings(probe.Dataset, value, meta), errors.Count > 0 ? errors : null);
+        var settings = new UploadSettings(string.IsNullOrEmpty(dataset) ? null : dataset, value, meta);
+        foreach (var (field, messages) in UploadService.Validate(settings)) errors.TryAdd(field, messages);
+        return (settings, errors.Count > 0 ? errors : null);
     }
 
-    private static NewJob NewJob(ReceivedFile file, JobSettings settings, string actor, string sourceType) => new()
+    private static void Remove(IEnumerable<ReceivedFile> files)
     {
-        Id = file.JobId,
-        Type = file.Sniff.JobType!,
-        SourceType = sourceType,
-        FileSize = file.Size,
-        MimeType = file.Sniff.Gzip ? "application/gzip" : file.Sniff.ContentType,
-        Priority = settings.Priority,
-        Metadata = settings.Metadata,
-        Dataset = settings.Dataset ?? Conveyor.Ingestion.Handlers.IngestHandler.DefaultDataset,
-        CreatedBy = actor,
-    };
+        foreach (var file in files) FileReceiver.Remove(file.Directory);
+    }
 
     /// <summary>Sniffed content that no handler on this server takes is refused like any other type.</summary>
     private static string? Refuse(SniffResult sniff, JobHandlerRegistry handlers) =>

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Conveyor.Api.V1;
+namespace Conveyor.Core;
 
 /// <summary>What a retry-as-new may change of the original's configuration; everything else is copied.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
