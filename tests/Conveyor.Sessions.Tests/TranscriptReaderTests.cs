@@ -61,4 +61,20 @@ public sealed class TranscriptReaderTests
         foreach (var message in new[] { TranscriptReader.NotText, Conveyor.Sessions.Captions.WebVttParser.NotWebVtt, Conveyor.Sessions.Captions.SrtParser.NotSrt })
             Assert.Equal(message, Core.SafeError.Sanitize(message));
     }
+
+    [Fact]
+    public void A_byte_order_mark_before_WEBVTT_is_WebVTT_without_a_file_name()
+    {
+        byte[] bytes = [0xEF, 0xBB, 0xBF, .. "WEBVTT\n\n00:00.000 --> 00:01.000\nhi\n"u8];
+        var transcript = Assert.IsType<Transcript>(TranscriptReader.Read(bytes, null).Transcript);
+        Assert.Equal((TranscriptFormats.WebVtt, "hi"), (transcript.Format, transcript.Text));
+    }
+
+    [Theory]
+    [InlineData("\r\n\r\n1\r\n00:00:00,000 --> 00:00:01,000\r\nhi\r\n")]
+    [InlineData("\t\n1\n00:00:00,000 --> 00:00:01,000\nhi\n")]
+    public void SRT_after_blank_lines_of_any_kind_is_SRT(string text)
+    {
+        Assert.Equal(TranscriptFormats.Srt, Assert.IsType<Transcript>(Read(text, null).Transcript).Format);
+    }
 }

@@ -31,8 +31,8 @@ public static partial class SrtParser
         var skipped = 0;
         foreach (var block in BlankLine().Split(input))
         {
-            var lines = block.Trim('\n').Split('\n');
-            if (lines.Length == 1 && lines[0].Trim().Length == 0) continue;
+            var lines = block.Split('\n').SkipWhile(l => l.Trim().Length == 0).ToArray();
+            if (lines.Length == 0) continue;
             // The sequence number is optional in practice: some writers leave it out.
             var first = lines[0].Trim() is { Length: > 0 } number && number.All(char.IsAsciiDigit) ? 1 : 0;
             if (first >= lines.Length || Timing(lines[first].Trim()) is not { } timing)

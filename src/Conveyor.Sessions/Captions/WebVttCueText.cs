@@ -13,7 +13,7 @@ internal static class WebVttCueText
     /// <summary>A stretch of a cue's text spoken by one voice (null: no voice span).</summary>
     public readonly record struct Run(string? Speaker, string Text);
 
-    private enum Kind { Text, StartTag, EndTag, Timestamp }
+    private enum Kind { Text, StartTag, EndTag }
 
     private readonly record struct Token(Kind Kind, string Value, string Annotation = "");
 
@@ -43,7 +43,8 @@ internal static class WebVttCueText
                     break;
                 case Kind.EndTag:
                     if (open.Count > 0 && open[^1].Name == token.Value) open.RemoveAt(open.Count - 1);
-                    else if (token.Value == "ruby" && open.Count > 1 && open[^1].Name == "rt") open.RemoveRange(open.Count - 2, 2);
+                    // An rt is only ever open inside a ruby, so the ruby is the one below it.
+                    else if (token.Value == "ruby" && open.Count > 0 && open[^1].Name == "rt") open.RemoveRange(open.Count - 2, 2);
                     break;
             }
         }
@@ -79,9 +80,9 @@ internal static class WebVttCueText
             position++;
             return new Token(Kind.EndTag, Until(input, ref position, '>'));
         }
-        if (char.IsAsciiDigit(c)) return new Token(Kind.Timestamp, Until(input, ref position, '>'));
         // The tag name runs to a class dot, whitespace or the end of the tag; classes run to whitespace or the end;
-        // the annotation (a voice's name) runs to '>'.
+        // the annotation (a voice's name) runs to '>'. A timestamp tag (<00:00:01.000>) reads as a start tag no one
+        // knows, which is dropped just the same.
         var nameStart = position;
         while (position < input.Length && input[position] is not ('.' or '>' or ' ' or '\t' or '\n' or '\f')) position++;
         var name = input[nameStart..position];

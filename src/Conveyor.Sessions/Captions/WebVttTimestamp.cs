@@ -71,8 +71,9 @@ internal static class WebVttTimestamp
         return true;
     }
 
+    // ASCII whitespace within a line: a line holds no line feed, and carriage returns became line feeds.
     private static void SkipWhitespace(string input, ref int position)
     {
-        while (position < input.Length && input[position] is ' ' or '\t' or '\n' or '\f' or '\r') position++;
+        while (position < input.Length && input[position] is ' ' or '\t' or '\f') position++;
     }
 }

@@ -102,18 +102,18 @@ public static partial class ExtractiveSummarizer
         return words;
     }
 
-    private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
+    /// <summary>English stop words (<c>stop-words.txt</c>, embedded): words that carry no topic.</summary>
+    private static readonly HashSet<string> StopWords = LoadStopWords();
+
+    private static HashSet<string> LoadStopWords()
     {
-        "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at",
-        "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did",
-        "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have",
-        "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is",
-        "it", "it's", "its", "itself", "just", "let's", "me", "more", "most", "my", "myself", "no", "nor", "not", "now",
-        "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same",
-        "she", "should", "so", "some", "such", "than", "that", "that's", "the", "their", "theirs", "them",
-        "themselves", "then", "there", "there's", "these", "they", "this", "those", "through", "to", "too", "um",
-        "uh", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who",
-        "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves", "okay", "ok",
-        "yeah", "like", "going", "gonna", "get", "got", "really", "well", "right", "i'm", "we're", "you're", "don't",
-    };
+        using var stream = typeof(ExtractiveSummarizer).Assembly.GetManifestResourceStream("Conveyor.Sessions.Summaries.stop-words.txt")!;
+        using var reader = new StreamReader(stream);
+        var words = new HashSet<string>(StringComparer.Ordinal);
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.Length > 0 && !line.StartsWith('#')) words.Add(line.Trim());
+        }
+        return words;
+    }
 }

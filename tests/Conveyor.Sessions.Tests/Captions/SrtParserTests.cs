@@ -39,8 +39,8 @@ public sealed class SrtParserTests
     [Fact]
     public void A_dot_for_the_comma_crlf_endings_a_bom_and_coordinates_are_accepted()
     {
-        var t = Ok("\uFEFF1\r\n00:00:01.500 --> 00:00:02.000 X1:10 X2:20 Y1:5 Y2:9\r\nDot\r\n\r\n2\r\n00:00:02,000\t-->\t00:00:03,000\r\nTab\r\n");
-        Segments(t, (1.5, 2.0, "Dot"), (2.0, 3.0, "Tab"));
+        var t = Ok("\uFEFF1\r\n00:00:01.500 --> 00:00:02.000 X1:10 X2:20 Y1:5 Y2:9\r\nDot\r\n\r\n2\r\n00:00:02,000\t-->\t00:00:03,000\tX1:1\r\nTab\r\n\r\n3\r00:00:03,000 --> 00:00:04,000\rCR\r");
+        Segments(t, (1.5, 2.0, "Dot"), (2.0, 3.0, "Tab"), (3.0, 4.0, "CR"));
     }
 
     [Fact]

@@ -444,4 +444,69 @@ public sealed class WebVttParserTests
         var t = Ok("WEBVTT\nKind: captions\n00:00.000 --> 00:01.000\nafter header\n");
         Segments(t, (0.0, 1.0, null, "after header"));
     }
+
+    [Fact]
+    public void The_language_line_is_found_whatever_its_case_and_spacing()
+    {
+        Assert.Equal("fr", Ok("WEBVTT\n  language :  fr \n\n00:00.000 --> 00:01.000\nSalut\n").Language);
+    }
+
+    [Fact]
+    public void Hours_of_nine_digits_are_read_and_ten_are_malformed()
+    {
+        Segments(Ok("WEBVTT\n\n123456789:00:00.000 --> 123456789:00:00.001\nfar\n"), (444444440400.0, 444444440400.001, null, "far"));
+        Assert.Empty(Ok("WEBVTT\n\n1234567890:00:00.000 --> 1234567890:00:00.001\nfar\n", skipped: 1).Segments);
+    }
+
+    [Fact]
+    public void A_form_feed_around_the_arrow_is_whitespace()
+    {
+        Segments(Ok("WEBVTT\n\n00:00.000\f-->\f00:01.000\nFed\n"), (0.0, 1.0, null, "Fed"));
+    }
+
+    [Theory]
+    [InlineData("<c>", "</c>")]
+    [InlineData("<i>", "</i>")]
+    [InlineData("<b>", "</b>")]
+    [InlineData("<u>", "</u>")]
+    [InlineData("<lang en>", "</lang>")]
+    [InlineData("<ruby>", "</ruby>")]
+    public void A_span_left_open_inside_a_voice_keeps_the_voice_past_its_end_tag(string open, string close)
+    {
+        // </v> does not close the voice while another span is open inside it (the W3C tree building), so all is Ann's.
+        Segments(Ok($"WEBVTT\n\n00:00.000 --> 00:01.000\n<v Ann>one {open}two</v> three{close} four\n"), (0.0, 1.0, "Ann", "one two three four"));
+    }
+
+    [Fact]
+    public void A_voice_inside_a_voice_speaks_until_it_closes()
+    {
+        Segments(Ok("WEBVTT\n\n00:00.000 --> 00:01.000\n<v Ann>one <v Bob>two</v> three</v> four\n"),
+            (0.0, 1.0, "Ann", "one"), (0.0, 1.0, "Bob", "two"), (0.0, 1.0, "Ann", "three"), (0.0, 1.0, null, "four"));
+    }
+
+    [Theory]
+    [InlineData("<v\tEsme>")]
+    [InlineData("<v\nEsme>")]
+    [InlineData("<v\fEsme>")]
+    [InlineData("<v.loud\tEsme>")]
+    [InlineData("<v.loud\nEsme>")]
+    [InlineData("<v.loud\fEsme>")]
+    [InlineData("<v.a.b Esme>")]
+    public void Any_whitespace_ends_a_voice_tags_name_or_classes(string tag)
+    {
+        Segments(Ok($"WEBVTT\n\n00:00.000 --> 00:01.000\n{tag}Hi\n"), (0.0, 1.0, "Esme", "Hi"));
+    }
+
+    [Fact]
+    public void End_tags_with_nothing_open_are_ignored()
+    {
+        Segments(Ok("WEBVTT\n\n00:00.000 --> 00:01.000\n</i>stray</ruby> end</v>\n"), (0.0, 1.0, null, "stray end"));
+    }
+
+    [Fact]
+    public void A_NOTE_with_a_malformed_timing_line_under_it_is_a_malformed_block()
+    {
+        var t = Ok("WEBVTT\n\nNOTE\n00:00.000 --> later\n\n00:01.000 --> 00:02.000\nKept\n", skipped: 1);
+        Segments(t, (1.0, 2.0, null, "Kept"));
+    }
 }

@@ -35,4 +35,34 @@ public sealed class SentenceSplitterTests
     {
         Assert.Equal(["Words."], SentenceSplitter.Split("... Words. !!! — ?"));
     }
+
+    [Theory]
+    [InlineData("Mr")]
+    [InlineData("Mrs")]
+    [InlineData("Ms")]
+    [InlineData("Dr")]
+    [InlineData("Prof")]
+    [InlineData("Sr")]
+    [InlineData("Jr")]
+    [InlineData("St")]
+    [InlineData("vs")]
+    [InlineData("etc")]
+    [InlineData("e.g")]
+    [InlineData("i.e")]
+    [InlineData("fig")]
+    [InlineData("No")]
+    [InlineData("approx")]
+    [InlineData("cf")]
+    public void No_sentence_ends_after_an_abbreviation(string abbreviation)
+    {
+        Assert.Equal([$"Ask {abbreviation}. Smith now.", "Next."], SentenceSplitter.Split($"Ask {abbreviation}. Smith now. Next."));
+        Assert.Equal([$"Ask ({abbreviation}. Smith) now.", "Next."], SentenceSplitter.Split($"Ask ({abbreviation}. Smith) now. Next."));
+    }
+
+    [Fact]
+    public void A_lowercase_single_letter_or_a_longer_word_before_a_dot_ends_the_sentence()
+    {
+        Assert.Equal(["Plan a.", "Then b."], SentenceSplitter.Split("Plan a. Then b."));
+        Assert.Equal(["Plan AB.", "Then b."], SentenceSplitter.Split("Plan AB. Then b."));
+    }
 }
