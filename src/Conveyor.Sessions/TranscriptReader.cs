@@ -21,7 +21,7 @@ public static class TranscriptReader
     /// <summary>Reads text already decoded (an inline transcript, an engine's output).</summary>
     public static TranscriptResult Read(string text, string? fileName)
     {
-        var extension = Path.GetExtension(fileName ?? "").ToLowerInvariant();
+        var extension = Path.GetExtension(fileName)?.ToLowerInvariant();
         var body = text.StartsWith('\uFEFF') ? text[1..] : text;
         if (body.StartsWith("WEBVTT", StringComparison.Ordinal) || extension == ".vtt") return WebVttParser.Parse(text);
         if (extension == ".srt" || LooksLikeSrt(body)) return SrtParser.Parse(text);

@@ -77,4 +77,12 @@ public sealed class TranscriptReaderTests
     {
         Assert.Equal(TranscriptFormats.Srt, Assert.IsType<Transcript>(Read(text, null).Transcript).Format);
     }
+
+    [Fact]
+    public void A_lone_SRT_cue_without_text_or_a_final_newline_is_still_SRT()
+    {
+        var result = Read("1\n00:00:00,000 --> 00:00:04,000", null);
+        var transcript = Assert.IsType<Transcript>(result.Transcript);
+        Assert.Equal((TranscriptFormats.Srt, 4.0, 0), (transcript.Format, transcript.DurationSeconds!.Value, transcript.Segments.Count));
+    }
 }

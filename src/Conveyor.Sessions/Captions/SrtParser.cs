@@ -35,14 +35,16 @@ public static partial class SrtParser
             if (lines.Length == 0) continue;
             // The sequence number is optional in practice: some writers leave it out.
             var first = lines[0].Trim() is { Length: > 0 } number && number.All(char.IsAsciiDigit) ? 1 : 0;
-            if (first >= lines.Length || Timing(lines[first].Trim()) is not { } timing)
+            var timing = first < lines.Length ? Timing(lines[first].Trim()) : null;
+            if (timing is null)
             {
                 skipped++;
                 continue;
             }
             cues++;
-            duration = Math.Max(duration ?? 0, timing.End);
-            builder.Add(timing.Start, timing.End, null, Markup().Replace(string.Join('\n', lines[(first + 1)..]), ""));
+            var (start, end) = timing.Value;
+            duration = Math.Max(duration ?? 0, end);
+            builder.Add(start, end, null, Markup().Replace(string.Join('\n', lines[(first + 1)..]), ""));
         }
         return cues == 0
             ? TranscriptResult.Failure(NotSrt)

@@ -73,7 +73,7 @@ internal static class WebVttCueText
             return new Token(Kind.Text, text);
         }
         position++;
-        if (position >= input.Length) return new Token(Kind.StartTag, "");
+        if (position >= input.Length) return null;
         var c = input[position];
         if (c == '/')
         {

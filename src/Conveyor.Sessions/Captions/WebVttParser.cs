@@ -22,23 +22,14 @@ public static class WebVttParser
         if (!HasSignature(input)) return TranscriptResult.Failure(NotWebVtt);
 
         var position = 0;
-        CollectLine(input, ref position, out var eof);
+        CollectLine(input, ref position);
         var builder = new TranscriptBuilder();
         string? language = null;
         long? duration = null;
         var skipped = 0;
-        if (!eof && position < input.Length)
-        {
-            if (input[position] != '\n')
-            {
-                var header = CollectBlock(input, ref position, inHeader: true, seenCue: false);
-                language = Language(header.Header);
-            }
-            else
-            {
-                position++;
-            }
-        }
+        // The header runs from the line after the signature to the first blank line (or a timing line).
+        if (position < input.Length && input[position] != '\n')
+            language = Language(CollectBlock(input, ref position, inHeader: true, seenCue: false).Header);
         SkipLineFeeds(input, ref position);
 
         var seenCue = false;
@@ -84,7 +75,8 @@ public static class WebVttParser
         var malformedTiming = false;
         while (true)
         {
-            var line = CollectLine(input, ref position, out var seenEof);
+            // At the end of the input a line comes back empty, which ends the block as a blank line does.
+            var line = CollectLine(input, ref position);
             lineCount++;
             if (line.Contains("-->", StringComparison.Ordinal))
             {
@@ -113,7 +105,6 @@ public static class WebVttParser
                 buffer.Append(line);
                 previous = position;
             }
-            if (seenEof) break;
         }
 
         var text = buffer.ToString();
@@ -129,19 +120,17 @@ public static class WebVttParser
     private static bool Starts(string block, string word) =>
         block.StartsWith(word, StringComparison.Ordinal) && (block.Length == word.Length || block[word.Length] is ' ' or '\t' or '\n');
 
-    private static string CollectLine(string input, ref int position, out bool seenEof)
+    private static string CollectLine(string input, ref int position)
     {
         var end = input.IndexOf('\n', position);
         if (end < 0)
         {
             var rest = input[position..];
             position = input.Length;
-            seenEof = true;
             return rest;
         }
         var line = input[position..end];
         position = end + 1;
-        seenEof = false;
         return line;
     }
 
@@ -155,12 +144,9 @@ public static class WebVttParser
     {
         foreach (var line in header.Split('\n'))
         {
-            var colon = line.IndexOf(':');
-            if (colon > 0 && line[..colon].Trim().Equals("Language", StringComparison.OrdinalIgnoreCase))
-            {
-                var value = line[(colon + 1)..].Trim();
-                if (value.Length > 0) return value;
-            }
+            var parts = line.Split(':', 2);
+            if (parts.Length == 2 && parts[0].Trim().Equals("Language", StringComparison.OrdinalIgnoreCase) && parts[1].Trim() is { Length: > 0 } value)
+                return value;
         }
         return null;
     }

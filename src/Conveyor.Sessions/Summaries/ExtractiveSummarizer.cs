@@ -25,9 +25,15 @@ public static partial class ExtractiveSummarizer
     [GeneratedRegex(@"[\p{L}\p{N}]+(?:['’][\p{L}]+)*")]
     private static partial Regex Word();
 
-    public static Summary Summarize(string text)
+    /// <summary>Sentences ranked at most: the graph grows with their square, so a longer text is summarized from its start.</summary>
+    public const int MaxRankedSentences = 5000;
+
+    public static Summary Summarize(string text) => Summarize(text, MaxRankedSentences);
+
+    internal static Summary Summarize(string text, int maxRankedSentences)
     {
         var sentences = SentenceSplitter.Split(text);
+        if (sentences.Count > maxRankedSentences) sentences.RemoveRange(maxRankedSentences, sentences.Count - maxRankedSentences);
         if (sentences.Count == 0) return new Summary(Method, "", [], 0);
 
         var words = sentences.ConvertAll(ContentWords);
@@ -45,14 +51,18 @@ public static partial class ExtractiveSummarizer
     internal static double[] Rank(List<HashSet<string>> words)
     {
         var n = words.Count;
-        var weight = new double[n, n];
+        // Sentences that share no word have no edge: the graph is kept as lists of links, not an n × n matrix.
+        var links = new List<(int From, double Weight)>[n];
         var outgoing = new double[n];
+        for (var i = 0; i < n; i++) links[i] = [];
         for (var i = 0; i < n; i++)
         {
             for (var j = i + 1; j < n; j++)
             {
                 var w = Similarity(words[i], words[j]);
-                weight[i, j] = weight[j, i] = w;
+                if (w == 0) continue;
+                links[i].Add((j, w));
+                links[j].Add((i, w));
                 outgoing[i] += w;
                 outgoing[j] += w;
             }
@@ -66,10 +76,7 @@ public static partial class ExtractiveSummarizer
             for (var i = 0; i < n; i++)
             {
                 var sum = 0.0;
-                for (var j = 0; j < n; j++)
-                {
-                    if (weight[j, i] > 0) sum += weight[j, i] / outgoing[j] * scores[j];
-                }
+                foreach (var (from, weight) in links[i]) sum += weight / outgoing[from] * scores[from];
                 next[i] = 1 - Damping + Damping * sum;
                 moved = Math.Max(moved, Math.Abs(next[i] - scores[i]));
             }
@@ -82,9 +89,8 @@ public static partial class ExtractiveSummarizer
     /// <summary>TextRank's overlap: shared words over the log of both lengths (plus one, so one-word sentences can link).</summary>
     internal static double Similarity(HashSet<string> a, HashSet<string> b)
     {
-        if (a.Count == 0 || b.Count == 0) return 0;
         var shared = a.Count(b.Contains);
-        return shared / (Math.Log(1 + a.Count) + Math.Log(1 + b.Count));
+        return shared == 0 ? 0 : shared / (Math.Log(1 + a.Count) + Math.Log(1 + b.Count));
     }
 
     /// <summary>A sentence's distinct words, lowercased, without stop words, plurals and possessives folded (<c>cells</c>, <c>cell's</c> = <c>cell</c>).</summary>
@@ -112,7 +118,7 @@ public static partial class ExtractiveSummarizer
         var words = new HashSet<string>(StringComparer.Ordinal);
         while (reader.ReadLine() is { } line)
         {
-            if (line.Length > 0 && !line.StartsWith('#')) words.Add(line.Trim());
+            if (!line.StartsWith('#')) words.Add(line.Trim());
         }
         return words;
     }

@@ -115,4 +115,10 @@ public sealed class SrtParserTests
         Assert.Null(result.Transcript);
         Assert.Equal("The file is not an SRT caption file: no block has a valid timing line.", result.Error);
     }
+
+    [Fact]
+    public void The_largest_minutes_and_seconds_are_59()
+    {
+        Segments(Ok("1\n00:59:59,999 --> 01:59:59,999\nedge\n"), (3599.999, 7199.999, "edge"));
+    }
 }

@@ -509,4 +509,46 @@ public sealed class WebVttParserTests
         var t = Ok("WEBVTT\n\nNOTE\n00:00.000 --> later\n\n00:01.000 --> 00:02.000\nKept\n", skipped: 1);
         Segments(t, (1.0, 2.0, null, "Kept"));
     }
+
+    [Fact]
+    public void A_second_timing_line_right_after_the_first_starts_a_new_cue_and_the_first_still_counts_for_the_duration()
+    {
+        var t = Ok("WEBVTT\n\n00:00.000 --> 00:09.000\n00:05.000 --> 00:06.000\nsix\n");
+        Segments(t, (5.0, 6.0, null, "six"));
+        Assert.Equal(9.0, t.DurationSeconds);
+    }
+
+    [Fact]
+    public void Two_lines_of_cue_text_then_a_timing_line_end_the_cue_there()
+    {
+        var t = Ok("WEBVTT\n\n00:00.000 --> 00:01.000\nfirst line\nsecond line\n00:01.000 --> 00:02.000\nnext\n");
+        Segments(t, (0.0, 1.0, null, "first line second line"), (1.0, 2.0, null, "next"));
+    }
+
+    [Fact]
+    public void Two_stray_lines_then_a_timing_line_are_one_skipped_block_and_a_cue()
+    {
+        var t = Ok("WEBVTT\n\nstray one\nstray two\n00:01.000 --> 00:02.000\nkept\n", skipped: 1);
+        Segments(t, (1.0, 2.0, null, "kept"));
+    }
+
+    [Theory]
+    [InlineData("00:00.000 --> 00:01")]
+    [InlineData("00:00.000 --> 00")]
+    [InlineData("00:00.000 --> 01:00:00")]
+    [InlineData("00:00.000 --> 01:")]
+    [InlineData("00:00.000 --> 01:00:")]
+    [InlineData("00:00.000 -->")]
+    [InlineData("00:00.000 --")]
+    public void A_timing_line_cut_off_inside_its_end_time_is_malformed(string timing)
+    {
+        var t = Ok($"WEBVTT\n\n{timing}\nLost\n\n00:02.000 --> 00:03.000\nAfter\n", skipped: 1);
+        Segments(t, (2.0, 3.0, null, "After"));
+    }
+
+    [Fact]
+    public void The_largest_minutes_and_seconds_are_59()
+    {
+        Segments(Ok("WEBVTT\n\n00:59:59.999 --> 59:59.999\nedge\n"), (3599.999, 3599.999, null, "edge"));
+    }
 }

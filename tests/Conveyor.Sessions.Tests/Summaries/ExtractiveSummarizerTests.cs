@@ -146,4 +146,14 @@ public sealed class ExtractiveSummarizerTests
             ExtractiveSummarizer.ContentWords("The Cells and the glass, the BUS — mitochondria don’t 3.5; they are"));
         Assert.Equal(new HashSet<string> { "teacher", "cell", "bass" }, ExtractiveSummarizer.ContentWords("teacher’s cells' cell's bass"));
     }
+
+    [Fact]
+    public void Past_the_ranking_limit_only_the_first_sentences_are_summarized()
+    {
+        var text = "Cells divide. Cells grow. Cells die. Stars shine brightly. Stars shine often. Stars shine.";
+        var summary = ExtractiveSummarizer.Summarize(text, maxRankedSentences: 3);
+        Assert.Equal("Cells divide. Cells grow. Cells die.", summary.Text);
+        Assert.Equal(["Cells divide.", "Cells grow.", "Cells die."], summary.KeyPoints);
+        Assert.Equal(5000, ExtractiveSummarizer.MaxRankedSentences);
+    }
 }

@@ -65,4 +65,11 @@ public sealed class SentenceSplitterTests
         Assert.Equal(["Plan a.", "Then b."], SentenceSplitter.Split("Plan a. Then b."));
         Assert.Equal(["Plan AB.", "Then b."], SentenceSplitter.Split("Plan AB. Then b."));
     }
+
+    [Fact]
+    public void An_exclamation_or_question_mark_ends_a_sentence_even_after_an_abbreviation_or_a_capital()
+    {
+        Assert.Equal(["I said no!", "He left."], SentenceSplitter.Split("I said no! He left."));
+        Assert.Equal(["Plan A?", "Yes."], SentenceSplitter.Split("Plan A? Yes."));
+    }
 }
