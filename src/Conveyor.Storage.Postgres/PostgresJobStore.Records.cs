@@ -304,20 +304,20 @@ public sealed partial class PostgresJobStore
         public ValueTask AddAsync(long rowNumber, ReadOnlyMemory<char> json, CancellationToken ct)
         {
             // A chunk holds consecutive rows, and closes before it would pass RecordChunks.MaxBytes (one row may be larger).
-            var bytes = Encoding.UTF8.GetByteCount(json.Span) + 1;
-            if (_chunkLength > 0 && (rowNumber != _nextRow || _chunkBytes + bytes + 1 > RecordChunks.MaxBytes)) WriteChunk();
+            var bytes = Encoding.UTF8.GetByteCount(json.Span);
+            if (_chunkLength > 0 && (rowNumber != _nextRow || !RecordChunks.Fits(_chunkBytes, bytes))) WriteChunk();
             if (_chunkLength == 0)
             {
                 _firstRow = rowNumber;
-                _chunkBytes = 1;
+                _chunkBytes = bytes + 2; // [row]
                 Append('[');
             }
             else
             {
+                _chunkBytes += bytes + 1; // ,row
                 Append(',');
             }
             Append(json.Span);
-            _chunkBytes += bytes;
             _nextRow = rowNumber + 1;
             return ValueTask.CompletedTask;
         }

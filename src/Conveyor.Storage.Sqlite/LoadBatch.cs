@@ -28,7 +28,7 @@ internal sealed class LoadBatch(int maxRows, int maxBytes)
         var needed = _length + bytes + 2;
         if (needed > _bytes.Length) Array.Resize(ref _bytes, Math.Max(needed, Math.Min(2 * _bytes.Length, maxBytes + needed - _length)));
         var start = Count <= 1 ? 0 : _ends[Count - 2]; // of the open chunk
-        if (Count > 0 && rowNumber == _nextRow && _length - start + bytes + 1 <= RecordChunks.MaxBytes)
+        if (Count > 0 && rowNumber == _nextRow && RecordChunks.Fits(_length - start, bytes))
         {
             _bytes[_length - 1] = (byte)','; // the open chunk's closing bracket
         }
