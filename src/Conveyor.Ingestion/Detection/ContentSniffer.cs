@@ -69,12 +69,12 @@ public static class ContentSniffer
             return "Executables are not accepted.";
         if (head.StartsWith("#!"u8)) return "Scripts are not accepted.";
         if (head.StartsWith("PK\x03\x04"u8) || head.StartsWith("PK\x05\x06"u8)) return "Archives other than gzip (zip) are not accepted.";
-        if (head.StartsWith("7z"u8) && head.Length > 5 && head[2] == 0xbc && head[3] == 0xaf) return "Archives other than gzip (7z) are not accepted.";
+        if (head.StartsWith(new byte[] { 0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c })) return "Archives other than gzip (7z) are not accepted.";
         if (head.StartsWith("Rar!"u8)) return "Archives other than gzip (rar) are not accepted.";
         if (head.StartsWith("BZh"u8)) return "Archives other than gzip (bzip2) are not accepted.";
         if (head.StartsWith(new byte[] { 0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00 })) return "Archives other than gzip (xz) are not accepted.";
         if (head.StartsWith(new byte[] { 0x28, 0xb5, 0x2f, 0xfd })) return "Archives other than gzip (zstd) are not accepted.";
-        if (head.Length > 262 && head[257..262].SequenceEqual("ustar"u8)) return "Archives other than gzip (tar) are not accepted.";
+        if (head.Length >= 262 && head[257..262].SequenceEqual("ustar"u8)) return "Archives other than gzip (tar) are not accepted.";
         if (head.StartsWith("%PDF"u8)) return "PDF documents are not accepted.";
         return null;
     }

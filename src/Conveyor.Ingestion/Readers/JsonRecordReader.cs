@@ -95,7 +95,13 @@ public static class JsonRecordReader
             consumed = 0;
             if (end == buffer.Length)
             {
-                if (buffer.Length >= MaxElementBytes) throw new InvalidDataException($"An element near line {line} is larger than {MaxElementBytes} bytes.");
+                if (buffer.Length >= MaxElementBytes)
+                {
+                    // The element starts after the separator and whitespace the buffer begins with.
+                    var lead = buffer.AsSpan(0, end).IndexOfAnyExcept(" \t\r\n,"u8);
+                    var at = line + buffer.AsSpan(0, lead < 0 ? end : lead).Count((byte)'\n');
+                    throw new InvalidDataException($"An element near line {at} is larger than {MaxElementBytes} bytes.");
+                }
                 Array.Resize(ref buffer, buffer.Length * 2);
             }
             var read = await input.ReadAsync(buffer.AsMemory(end), ct);

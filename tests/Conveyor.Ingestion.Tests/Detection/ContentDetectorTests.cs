@@ -227,4 +227,41 @@ public sealed class ContentDetectorTests
         Assert.Equal(d.Columns, back.Columns);
         Assert.Equal(JsonValueKind.Object, back.SampleRows[0].ValueKind);
     }
+
+    [Fact]
+    public void Audio_bytes_that_happen_to_be_text_still_report_no_encoding()
+    {
+        var (_, d) = ContentDetector.Detect("fLaC and then some text"u8, complete: true);
+
+        Assert.Equal(("audio", (string?)null), (d!.Type, d.Encoding));
+    }
+
+    [Fact]
+    public void A_pretty_printed_object_is_json_with_no_rows_to_sample()
+    {
+        var d = Detect("{\n  \"id\": 1,\n  \"name\": \"Ann\"\n}\n");
+
+        Assert.Equal(("json", 0.5), (d.Type, d.Confidence));
+        Assert.Empty(d.Columns);
+        Assert.Empty(d.SampleRows);
+    }
+
+    [Fact]
+    public void A_json_array_is_sampled_to_its_first_200_elements()
+    {
+        var elements = Enumerable.Range(1, 250).Select(i => i <= 200 ? $"{{\"n\":{i}}}" : $"{{\"n\":{i},\"late\":true}}");
+
+        var d = Detect("[" + string.Join(",", elements) + "]");
+
+        Assert.Equal(["n:integer"], Columns(d));
+        Assert.Equal(ContentDetector.SampleRows, d.SampleRows.Count);
+    }
+
+    [Fact]
+    public void A_key_that_is_only_ever_null_has_the_type_null()
+    {
+        var d = Detect("""[{"a": null, "b": 1}, {"a": null, "b": 2}]""");
+
+        Assert.Equal(["a:null", "b:integer"], Columns(d));
+    }
 }

@@ -53,6 +53,7 @@ public sealed class ContentSnifferTests
         var result = ContentSniffer.Sniff(head, complete: true);
 
         Assert.Equal((ContentKind.Refused, reason), (result.Kind, result.Reason));
+        Assert.False(result.Gzip);
         Assert.False(result.IsLoadable);
         Assert.Null(result.JobType);
         Assert.Equal("application/octet-stream", result.ContentType);
@@ -75,6 +76,8 @@ public sealed class ContentSnifferTests
         { "fLaC\x00\x00"u8.ToArray(), "audio/flac" },
         { [0, 0, 0, 0x20, .. "ftypM4A "u8.ToArray()], "audio/mp4" },
         { Bytes(0x1a, 0x45, 0xdf, 0xa3), "audio/webm" },
+        { "RIFF\x24\x00\x00\x00WAVE"u8.ToArray(), "audio/wav" },
+        { [0xff, 0xfb], "audio/mpeg" },
     };
 
     [Theory]
@@ -83,10 +86,29 @@ public sealed class ContentSnifferTests
     {
         var result = ContentSniffer.Sniff(head, complete: true);
 
-        Assert.Equal((ContentKind.Audio, mime), (result.Kind, result.MimeType));
+        Assert.Equal((ContentKind.Audio, mime, false), (result.Kind, result.MimeType, result.Gzip));
         Assert.Equal("transcription", result.JobType);
         Assert.Equal(mime, result.ContentType);
         Assert.False(result.IsLoadable);
+    }
+
+    [Fact]
+    public void A_tar_header_of_exactly_its_262_signature_bytes_is_refused()
+    {
+        var tar = new byte[262];
+        Encoding.ASCII.GetBytes("ustar").CopyTo(tar, 257);
+
+        Assert.Equal("Archives other than gzip (tar) are not accepted.", ContentSniffer.Sniff(tar, complete: true).Reason);
+    }
+
+    [Fact]
+    public void A_gzipped_head_of_a_larger_file_does_not_count_its_cut_last_line()
+    {
+        // The head holds the start of the file only: its last line is cut, so it must not count against the delimiter.
+        var head = Gzip("a,b,c\n1,2,3\n4,5,6\n7,8"u8.ToArray());
+
+        Assert.Equal((ContentKind.Csv, true), (ContentSniffer.Sniff(head, complete: false).Kind, ContentSniffer.Sniff(head, complete: false).Gzip));
+        Assert.Equal(ContentKind.Text, ContentSniffer.Sniff(head, complete: true).Kind);
     }
 
     [Fact]
@@ -122,6 +144,11 @@ public sealed class ContentSnifferTests
         { "1\r\n00:00:01,000 --> 00:00:02,000\r\nHello\r\n", ContentKind.Srt, "transcription", "application/x-subrip" },
         { "Dear Ann,\nthank you for the letter.\nIt came today, with the rain, as always.\n", ContentKind.Text, "transcription", "text/plain" },
         { "1\nnot a timing line\n", ContentKind.Text, "transcription", "text/plain" },
+        { "1\n00:00:01,000 --> 00:00:02,000", ContentKind.Srt, "transcription", "application/x-subrip" },
+        { "42", ContentKind.Text, "transcription", "text/plain" },
+        { "   \n\t \n", ContentKind.Text, "transcription", "text/plain" },
+        { "a€ costs more than a $\n", ContentKind.Text, "transcription", "text/plain" },
+        { "xxxxxxxxWAVE is a word here\n", ContentKind.Text, "transcription", "text/plain" },
     };
 
     [Theory]

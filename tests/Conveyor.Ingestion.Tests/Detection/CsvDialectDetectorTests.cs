@@ -90,6 +90,11 @@ public sealed class CsvDialectDetectorTests
         { ",\n", ',', true, [["", ""]] },
         { "x", ',', true, [["x"]] },
         { "x", ',', false, [] },
+        { "\na,b\n", ',', true, [["a", "b"]] },
+        { "a,\"b\"", ',', true, [["a", "b"]] },
+        { "a,b\r", ',', true, [["a", "b"]] },
+        { "\"\"\n1\n", ',', true, [[""], ["1"]] },
+        { "a,", ',', true, [["a", ""]] },
     };
 
     [Theory]
@@ -127,6 +132,9 @@ public sealed class CsvDialectDetectorTests
         { [], false },
         { [["a", "b", "c"], ["x", "y"]], true },
         { [["a", "b", "c"], ["x", "y"], ["z", "w", "c"]], false },
+        { [["a", "b"], ["a", "y", "3"]], false }, // a value past the header's width does not make it one
+        { [["id", "name"], ["1", "name"]], true }, // a typed column decides before repeated text
+        { [["a", "b", "c"], ["a", "y", "1"], ["z", "w"]], true }, // a short row's missing cell is empty, not text
     };
 
     [Theory]

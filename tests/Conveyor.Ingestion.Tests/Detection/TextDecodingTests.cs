@@ -44,4 +44,12 @@ public sealed class TextDecodingTests
         Assert.Equal("ab", TextDecoding.Decode([0x61, 0x62, 0xc3], complete: false, out _));
         Assert.Null(TextDecoding.Decode([0x61, 0x62, 0xc3], complete: true, out _));
     }
+
+    [Fact]
+    public void Utf16_with_a_lone_surrogate_is_not_text()
+    {
+        byte[] lone = [0xff, 0xfe, 0x61, 0x00, 0x00, 0xd8, 0x62, 0x00]; // "a", U+D800 alone, "b"
+
+        Assert.Null(TextDecoding.Decode(lone, complete: true, out _));
+    }
 }

@@ -187,4 +187,26 @@ public sealed class CsvRecordReaderTests
 
         Assert.Equal([["", "", ""], ["1", "", "3"]], sink.Values());
     }
+
+    [Fact]
+    public async Task A_record_larger_than_the_read_buffer_reads_back_whole()
+    {
+        var big = new string('v', 300_000);
+
+        var sink = await Read.Csv($"a,b\n1,\"{big}\"\n2,x\n");
+
+        Assert.Equal([["1", big], ["2", "x"]], sink.Values());
+    }
+
+    [Fact]
+    public async Task A_malformed_quoted_field_stops_the_read_with_its_line()
+    {
+        var sink = new RecordingSink();
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() =>
+            Conveyor.Ingestion.Readers.CsvRecordReader.ReadAsync(new MemoryStream(RecordingSink.Utf8("a,b\n1,2\n3,\"x\"y\n4,5\n")), ',', '"', true, sink, CancellationToken.None));
+
+        Assert.StartsWith("Malformed CSV near line 3: ", error.Message);
+        Assert.Equal([["1", "2"]], sink.Values());
+    }
 }

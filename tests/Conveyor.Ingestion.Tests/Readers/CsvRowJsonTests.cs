@@ -89,4 +89,12 @@ public sealed class CsvRowJsonTests
     {
         Assert.Equal(4, new CsvRowJson(4).Count);
     }
+
+    [Fact]
+    public void One_plain_value_longer_than_twice_the_buffer_reads_back_whole()
+    {
+        var plain = new string('x', 5000);
+
+        Assert.Equal($"[\"{plain}\"]", new CsvRowJson(1).Build([plain]));
+    }
 }

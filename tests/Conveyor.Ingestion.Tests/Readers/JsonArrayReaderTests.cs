@@ -137,4 +137,51 @@ public sealed class JsonArrayReaderTests
 
         Assert.Equal("The JSON is malformed (line 3002).", error.Message);
     }
+
+    [Fact]
+    public async Task An_array_larger_than_the_element_limit_loads_element_by_element()
+    {
+        var element = JsonSerializer.Serialize(new { pad = new string('p', 1000) });
+        var count = JsonRecordReader.MaxElementBytes / element.Length + 500;
+        var text = new StringBuilder("[\n", count * (element.Length + 2) + 4);
+        for (var i = 0; i < count; i++) text.Append(element).Append(i + 1 < count ? ",\n" : "\n");
+        text.Append(']');
+
+        var sink = await Read.JsonArray(text.ToString());
+
+        Assert.Equal(count, sink.Rows.Count);
+        Assert.Empty(sink.Failures);
+    }
+
+    [Fact]
+    public async Task One_element_over_the_element_limit_is_refused_with_its_line()
+    {
+        var huge = "[\n{\"n\":1},\n{\"big\":\"" + new string('b', JsonRecordReader.MaxElementBytes) + "\"}]";
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => Read.JsonArray(huge));
+
+        Assert.Equal($"An element near line 3 is larger than {JsonRecordReader.MaxElementBytes} bytes.", error.Message);
+    }
+
+    [Fact]
+    public async Task Data_after_the_array_that_arrives_in_a_later_read_is_refused_too()
+    {
+        // The closing bracket ends the first 64 KiB read; what follows it comes in the next one.
+        var head = "[{\"n\":1}]";
+        var text = head + new string(' ', (1 << 16) - head.Length) + "{\"n\":2}";
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => Read.JsonArray(text));
+
+        Assert.Equal("Data follows the end of the JSON array.", error.Message);
+    }
+
+    [Fact]
+    public async Task Whitespace_after_the_array_past_the_read_buffer_is_fine()
+    {
+        var head = "[{\"n\":1}]";
+
+        var sink = await Read.JsonArray(head + new string(' ', (1 << 16) - head.Length) + "\n\r\n\t ");
+
+        Assert.Equal(["{\"n\":1}"], sink.Rows);
+    }
 }

@@ -161,4 +161,20 @@ public sealed class NdjsonReaderTests
     {
         Assert.Equal(reason, JsonRecordReader.ValidateObject(Encoding.UTF8.GetBytes(line)));
     }
+
+    [Fact]
+    public async Task A_file_larger_than_the_element_limit_loads_line_by_line_even_after_a_blank_first_line()
+    {
+        // Past 16 MiB in all: the reader must keep moving its window, never hold the file.
+        var line = JsonSerializer.Serialize(new { pad = new string('p', 1000) });
+        var count = JsonRecordReader.MaxElementBytes / line.Length + 500;
+        var text = new StringBuilder("\n", count * (line.Length + 1) + 1);
+        for (var i = 0; i < count; i++) text.Append(line).Append('\n');
+
+        var sink = new RecordingSink();
+        await JsonRecordReader.ReadNdjsonAsync(new MemoryStream(Encoding.UTF8.GetBytes(text.ToString())), sink, CancellationToken.None);
+
+        Assert.Equal(count, sink.Rows.Count);
+        Assert.Empty(sink.Failures);
+    }
 }
