@@ -2,7 +2,8 @@
 # Mutation testing (Stryker.NET, pinned in .config/dotnet-tools.json) of the pure projects, one at a time.
 #
 #   scripts/mutation.sh                 every pure project: Core, Ingestion's Readers/ + Detection/, and
-#                                       Conveyor.Sessions / Conveyor.Workers when they have a test project
+#                                       when they have a test project Sessions' Captions/, Summaries/ and
+#                                       TranscriptReader, and Workers
 #   scripts/mutation.sh Core            one project, by short name (Core, Ingestion, Sessions, Workers…)
 #   scripts/mutation.sh src/Conveyor.Sessions [--mutate '**/Summaries/**/*.cs']
 #                                       any project by path; arguments after it go to Stryker as they are
@@ -32,6 +33,9 @@ target() {
         Core | Conveyor.Core | src/Conveyor.Core) echo "src/Conveyor.Core|90|" ;;
         Ingestion | Conveyor.Ingestion | src/Conveyor.Ingestion)
             echo "src/Conveyor.Ingestion|80|--mutate **/Readers/**/*.cs --mutate **/Detection/**/*.cs" ;;
+        # Its pure parts: captions, summaries and transcript reading (the engines run programs and servers).
+        Sessions | Conveyor.Sessions | src/Conveyor.Sessions)
+            echo "src/Conveyor.Sessions|80|--mutate **/Captions/**/*.cs --mutate **/Summaries/**/*.cs --mutate **/TranscriptReader.cs --test-case-filter FullyQualifiedName!~EngineTests" ;;
         *)
             local dir=${1%/}
             [[ $dir == *.csproj ]] && dir=$(dirname "$dir")
@@ -61,6 +65,10 @@ status=0
 for name in "${names[@]}"; do
     spec=$(target "$name")
     IFS='|' read -r src bar args <<<"$spec"
+    # --mutate given on the command line replaces the project's own (a narrower run while iterating).
+    if [[ " ${extra[*]-} " == *" --mutate "* || " ${extra[*]-} " == *" -m "* ]]; then
+        args=$(sed -E 's/--mutate [^ ]+ ?//g' <<<"$args")
+    fi
     project=$(basename "$src")
     tests=tests/$project.Tests
     [[ -f $tests/$project.Tests.csproj ]] || { log "no test project $tests/$project.Tests.csproj for $project"; exit 2; }
@@ -81,7 +89,8 @@ for name in "${names[@]}"; do
     total=$((killed + timeout + survived + nocov))
     score=$(awk -v d=$((killed + timeout)) -v t=$total 'BEGIN { printf "%.1f", t ? 100 * d / t : 100 }')
     awk -v s="$score" -v b="$bar" 'BEGIN { exit !(s + 0 >= b) }' || status=1
-    rows+=("$(printf '| %s%s | %s | %s | %s | %s | %s%% | %s%% |' "$project" "${args:+ (Readers/, Detection/)}" \
+    parts=$(grep -o -e '--mutate [^ ]*' <<<"$args" | sed 's/--mutate //; s#\*\*/##g; s#\*\.cs##' | paste -sd, - | sed 's/,/, /g' || true)
+    rows+=("$(printf '| %s%s | %s | %s | %s | %s | %s%% | %s%% |' "$project" "${parts:+ ($parts)}" \
         "$killed" "$timeout" "$survived" "$nocov" "$score" "$bar")")
     log "$project: survivors and mutants no test covers:"
     jq -r '.files | to_entries[] | .key as $f | .value.mutants[]
