@@ -9,8 +9,6 @@ using Conveyor.Auth;
 using Conveyor.Hosting;
 using Conveyor.Storage;
 using Microsoft.AspNetCore.Diagnostics;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 
 // What authentication and authorization cost on GET /api/v1/jobs/{id}: the real server (key, policy, rate limiter,
 // security headers) beside a benchmark-only host that maps the same handler over the same store with none of it.
@@ -21,11 +19,11 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 // (`taskset -c 0 dotnet Conveyor.AuthBench.dll --wrk-cpus 1`), so wrk does not compete with the server for a core.
 // Pinned from outside, not by this process: the runtime sizes its GC heaps and thread pool by the cores it starts on.
 //   Conveyor.AuthBench [--seconds 10] [--rounds 10] [--connections 64] [--threads 1|2] [--wrk-cpus 1]
-var seconds = Arg("--seconds", 10);
-var rounds = Arg("--rounds", 10);
-var connections = Arg("--connections", 64);
-var wrkCpus = StringArg("--wrk-cpus");
-var threads = Arg("--threads", wrkCpus is null ? 2 : 1);
+var seconds = BenchTools.Arg(args, "--seconds", 10);
+var rounds = BenchTools.Arg(args, "--rounds", 10);
+var connections = BenchTools.Arg(args, "--connections", 64);
+var wrkCpus = BenchTools.StringArg(args, "--wrk-cpus");
+var threads = BenchTools.Arg(args, "--threads", wrkCpus is null ? 2 : 1);
 
 var data = Directory.CreateTempSubdirectory("conveyor-authbench-").FullName;
 var key = ApiKeyGenerator.NewKey();
@@ -34,7 +32,7 @@ await using var server = ConveyorHost.BuildServer([
     "--Conveyor:Auth:RequestsPerKeyPerSecond=10000000", "--Logging:LogLevel:Default=Warning",
 ]);
 await server.StartAsync();
-var secured = Address(server);
+var secured = BenchTools.Address(server);
 
 // The bare host: the same handler, JSON options, problem details, exception handler and security headers over the
 // server's own store; only authentication, authorization and the rate limiter are missing.
@@ -53,7 +51,7 @@ bare.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = _ =>
 bare.UseStatusCodePages();
 bare.MapGet("/api/v1/jobs/{id}", (string id, IJobReader store, CancellationToken ct) => JobsEndpoints.GetAsync(id, store, ct));
 await bare.StartAsync();
-var open = Address(bare);
+var open = BenchTools.Address(bare);
 
 using var client = new HttpClient { BaseAddress = new Uri(secured) };
 client.DefaultRequestHeaders.Add("Authorization", "Bearer " + key);
@@ -84,15 +82,15 @@ for (var round = 0; round < rounds; round++)
     ratios.Add(authRun.P50 / bareRun.P50);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round + 1}: ratio {authRun.P50 / bareRun.P50:F3}"));
 }
-var a = Median(withAuth.Select(s => s.P50));
-var b = Median(without.Select(s => s.P50));
+var a = BenchTools.Median(withAuth.Select(s => s.P50));
+var b = BenchTools.Median(without.Select(s => s.P50));
 // Diagnostics beside the figure: this process's CPU time and allocations per request, less sensitive to the load of
 // the rest of the machine than latency is (wrk is another process, so neither counts it).
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"CPU per request: auth {Median(withAuth.Select(s => s.CpuMicroseconds)):F1} us, bare {Median(without.Select(s => s.CpuMicroseconds)):F1} us; " +
-    $"allocated per request: auth {Median(withAuth.Select(s => s.AllocatedBytes)):F0} B, bare {Median(without.Select(s => s.AllocatedBytes)):F0} B"));
+    $"CPU per request: auth {BenchTools.Median(withAuth.Select(s => s.CpuMicroseconds)):F1} us, bare {BenchTools.Median(without.Select(s => s.CpuMicroseconds)):F1} us; " +
+    $"allocated per request: auth {BenchTools.Median(withAuth.Select(s => s.AllocatedBytes)):F0} B, bare {BenchTools.Median(without.Select(s => s.AllocatedBytes)):F0} B"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"RESULT auth_p50_ms={a:F3} bare_p50_ms={b:F3} ratio={Median(ratios):F3} ratio_min={ratios.Min():F3} ratio_max={ratios.Max():F3} " +
+    $"RESULT auth_p50_ms={a:F3} bare_p50_ms={b:F3} ratio={BenchTools.Median(ratios):F3} ratio_min={ratios.Min():F3} ratio_max={ratios.Max():F3} " +
     $"connections={connections} threads={threads} server_cpus={Environment.ProcessorCount} wrk_cpus={wrkCpus ?? "any"} seconds={seconds} rounds={rounds}"));
 await server.StopAsync();
 await bare.StopAsync();
@@ -136,28 +134,6 @@ Sample Run(string baseUrl, string route, string? bearer, int duration)
 
 static double Milliseconds(Match m) =>
     double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * m.Groups[2].Value switch { "us" => 0.001, "s" => 1000, _ => 1 };
-
-// The mean of the middle two when the count is even.
-static double Median(IEnumerable<double> values)
-{
-    var sorted = values.Order().ToList();
-    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-}
-
-static string Address(WebApplication app) =>
-    app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-
-int Arg(string name, int fallback)
-{
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-}
-
-string? StringArg(string name)
-{
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-}
 
 /// <summary>One wrk run: its p50 latency, and this process's CPU time and allocations per request during it.</summary>
 internal sealed record Sample(double P50, double CpuMicroseconds, double AllocatedBytes);

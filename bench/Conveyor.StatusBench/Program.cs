@@ -5,8 +5,6 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Conveyor.Auth;
 using Conveyor.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 
 // Seed 002's GET /api/job/{job_id} on PostgreSQL with the Redis status cache, against two baselines in the same run:
 // a bare host whose MapGet returns the very bytes the cached route answers (no key, no store, no cache), and the
@@ -14,9 +12,9 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 // rotating every round so a drift of the machine's load falls on all alike; the figures are medians of requests/s
 // and of the per-round ratios.
 //   BENCH_PG=<npgsql connection string> BENCH_REDIS=<host:port> Conveyor.StatusBench [--seconds 10] [--rounds 6] [--connections 64]
-var seconds = Arg("--seconds", 10);
-var rounds = Arg("--rounds", 6);
-var connections = Arg("--connections", 64);
+var seconds = BenchTools.Arg(args, "--seconds", 10);
+var rounds = BenchTools.Arg(args, "--rounds", 6);
+var connections = BenchTools.Arg(args, "--connections", 64);
 var pg = Environment.GetEnvironmentVariable("BENCH_PG") ?? throw new InvalidOperationException("BENCH_PG is not set (bench/status/run.sh sets it).");
 var redis = Environment.GetEnvironmentVariable("BENCH_REDIS") ?? throw new InvalidOperationException("BENCH_REDIS is not set.");
 
@@ -32,7 +30,7 @@ await cached.StartAsync();
 await using var store = ConveyorHost.BuildServer(Common(Directory.CreateTempSubdirectory("conveyor-statusbench-").FullName));
 await store.StartAsync();
 
-using var client = new HttpClient { BaseAddress = new Uri(Address(cached)) };
+using var client = new HttpClient { BaseAddress = new Uri(BenchTools.Address(cached)) };
 client.DefaultRequestHeaders.Add("Authorization", "Bearer " + key);
 var created = await (await client.PostAsJsonAsync("/api/v1/jobs", new { type = "noop" })).Content.ReadFromJsonAsync<JsonNode>();
 var path = $"/api/job/{created!["id"]}";
@@ -46,7 +44,7 @@ await using var bare = builder.Build();
 bare.MapGet("/api/job/{job_id}", () => TypedResults.Bytes(payload, "application/json"));
 await bare.StartAsync();
 
-var hosts = new (string Name, string Url, string? Bearer)[] { ("bare", Address(bare), null), ("cached", Address(cached), key), ("store", Address(store), key) };
+var hosts = new (string Name, string Url, string? Bearer)[] { ("bare", BenchTools.Address(bare), null), ("cached", BenchTools.Address(cached), key), ("store", BenchTools.Address(store), key) };
 Console.WriteLine($"GET {path} ({payload.Length} B): " + string.Join(", ", hosts.Select(h => $"{h.Name} {h.Url}")));
 foreach (var host in hosts) Run(host.Name, host.Url, host.Bearer, seconds); // warm-up: JIT tiers, pools, the cache entry
 
@@ -68,8 +66,8 @@ for (var round = 0; round < rounds; round++)
         $"round {round + 1}: cached/bare {cachedOverBare[^1]:F3}, cached/store {cachedOverStore[^1]:F3}"));
 }
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"RESULT bench=status-cache bare_rps={Median(rps["bare"]):F0} cached_rps={Median(rps["cached"]):F0} store_rps={Median(rps["store"]):F0} " +
-    $"cached_over_bare={Median(cachedOverBare):F3} cached_over_store={Median(cachedOverStore):F3} connections={connections} seconds={seconds} " +
+    $"RESULT bench=status-cache bare_rps={BenchTools.Median(rps["bare"]):F0} cached_rps={BenchTools.Median(rps["cached"]):F0} store_rps={BenchTools.Median(rps["store"]):F0} " +
+    $"cached_over_bare={BenchTools.Median(cachedOverBare):F3} cached_over_store={BenchTools.Median(cachedOverStore):F3} connections={connections} seconds={seconds} " +
     $"rounds={rounds} payload_bytes={payload.Length}"));
 await Task.WhenAll(cached.StopAsync(), store.StopAsync(), bare.StopAsync());
 return 0;
@@ -93,18 +91,3 @@ double Run(string name, string url, string? bearer, int duration)
     return value;
 }
 
-// The mean of the middle two when the count is even.
-static double Median(IEnumerable<double> values)
-{
-    var sorted = values.Order().ToList();
-    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-}
-
-static string Address(WebApplication app) =>
-    app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-
-int Arg(string name, int fallback)
-{
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-}

@@ -22,16 +22,21 @@ public static class JobListQueryParser
     private static readonly HashSet<string> Known =
         ["page", "limit", "status", "type", "source_type", "dataset", "session_id", "sort_by", "sort_order", "cursor"];
 
-    /// <param name="defaultSortBy">The sort when the query names none (a surface that fixes its order passes its own).</param>
-    public static (JobQuery? Query, Dictionary<string, string[]> Errors) Parse(IQueryCollection query,
-        JobSortField defaultSortBy = JobSortField.CreatedAt)
+    public static (JobQuery? Query, Dictionary<string, string[]> Errors) Parse(IQueryCollection query) =>
+        Parse(query, Known, JobSortField.CreatedAt);
+
+    /// <summary>The same parse for a surface that takes only some of the parameters and fixes its own order.</summary>
+    /// <param name="allowed">The parameters the surface takes (a subset of the jobs list's); any other is refused.</param>
+    /// <param name="defaultSortBy">The sort when the query names none.</param>
+    public static (JobQuery? Query, Dictionary<string, string[]> Errors) Parse(IQueryCollection query, IReadOnlySet<string> allowed,
+        JobSortField defaultSortBy)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         void Add(string field, string message) => errors[field] = [message];
 
-        foreach (var key in query.Keys.Where(k => !Known.Contains(k)))
-            Add(key, $"Unknown query parameter. Known: {string.Join(", ", Known.Order())}.");
-        foreach (var key in query.Keys.Where(k => Known.Contains(k) && query[k].Count > 1 && k != "status"))
+        foreach (var key in query.Keys.Where(k => !allowed.Contains(k) || !Known.Contains(k)))
+            Add(key, $"Unknown query parameter. Known: {string.Join(", ", allowed.Where(Known.Contains).Order())}.");
+        foreach (var key in query.Keys.Where(k => allowed.Contains(k) && Known.Contains(k) && query[k].Count > 1 && k != "status"))
             Add(key, "Give this parameter once.");
 
         var page = Int(query, "page", 1, 1, MaxPage, Add);
