@@ -1,4 +1,5 @@
 using Conveyor.Api.V1;
+using Conveyor.Application;
 using Conveyor.Audit;
 using Conveyor.Auth;
 using Conveyor.Core;
@@ -62,19 +63,19 @@ public static class AdminJobsEndpoints
             page.Next?.Encode()));
     }
 
-    private static Task<IResult> RetryAsync(string id, HttpContext context, IJobAdmin store, CancellationToken ct) =>
-        ApplyAsync(id, JobOperation.Requeue, AuditActions.JobRequeue, context, store, ct);
-
-    private static Task<IResult> CancelAsync(string id, HttpContext context, IJobAdmin store, CancellationToken ct) =>
-        ApplyAsync(id, JobOperation.Cancel, AuditActions.JobCancel, context, store, ct);
-
-    private static async Task<IResult> ApplyAsync(string id, JobOperation operation, string action, HttpContext context, IJobAdmin store,
-        CancellationToken ct)
+    private static async Task<IResult> RetryAsync(string id, HttpContext context, JobService jobs, CancellationToken ct)
     {
-        if (!Guid.TryParse(id, out var jobId)) return Problems.Validation("id", "The job id must be a UUID.");
-        var outcome = await store.ApplyAsync(jobId, operation, RequestAudit.For(context, action), ct);
-        if (outcome.Job is null) return Problems.NotFound($"Job {jobId}");
-        if (outcome.Transition is { Kind: TransitionKind.Rejected } rejected) return Problems.Conflict(rejected.Reason!);
-        return TypedResults.Ok(AdminJobResource.From(outcome.Job));
+        if (!Guid.TryParse(id, out var jobId)) return InvalidId();
+        var outcome = await jobs.RequeueAsync(jobId, RequestAudit.For(context, AuditActions.JobRequeue), ct);
+        return outcome.ToResult(job => TypedResults.Ok(AdminJobResource.From(job)));
     }
+
+    private static async Task<IResult> CancelAsync(string id, HttpContext context, JobService jobs, CancellationToken ct)
+    {
+        if (!Guid.TryParse(id, out var jobId)) return InvalidId();
+        var outcome = await jobs.CancelAsync(jobId, RequestAudit.For(context, AuditActions.JobCancel), ct);
+        return outcome.ToResult(job => TypedResults.Ok(AdminJobResource.From(job)));
+    }
+
+    private static IResult InvalidId() => Problems.Validation("id", "The job id must be a UUID.");
 }
