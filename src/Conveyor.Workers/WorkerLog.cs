@@ -31,4 +31,19 @@ internal static partial class WorkerLog
 
     [LoggerMessage(EventId = 1008, Level = LogLevel.Information, Message = "Job {JobId} stopping: {Reason}")]
     public static partial void Stopping(ILogger logger, Guid jobId, string reason);
+
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Information, Message = "Node {NodeId} is now the leader: it runs the maintenance services")]
+    public static partial void BecameLeader(ILogger logger, string nodeId);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "Node {NodeId} is no longer the leader (leader: {Leader})")]
+    public static partial void LostLeadership(ILogger logger, string nodeId, string leader);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Debug, Message = "leader.elected {Leader} until {ExpiresAt:O} (seen by {NodeId})")]
+    public static partial void LeaderSeen(ILogger logger, string leader, DateTimeOffset expiresAt, string nodeId);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Information, Message = "Node {NodeId} resigned as leader")]
+    public static partial void Resigned(ILogger logger, string nodeId);
+
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Warning, Message = "Node {NodeId} could not resign as leader; its term expires by itself")]
+    public static partial void ResignFailed(ILogger logger, Exception exception, string nodeId);
 }

@@ -50,6 +50,21 @@ public sealed class WorkerOptions
     /// </summary>
     public TimeSpan PrefetchWindow { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// How long the leader's term lasts unless its node extends it; another node takes over once it has passed.
+    /// Default: half of <see cref="LeaseDuration"/>, so a new leader is in place before a dead leader's leases expire.
+    /// </summary>
+    public TimeSpan? LeaderTtl { get; set; }
+
+    /// <summary>How often every node tries to become (or stay) the leader. Default: a third of the leader TTL.</summary>
+    public TimeSpan? LeaderElectInterval { get; set; }
+
+    /// <summary>The leader TTL once the default is resolved.</summary>
+    public TimeSpan EffectiveLeaderTtl => LeaderTtl ?? LeaseDuration / 2;
+
+    /// <summary>The election interval once the default is resolved.</summary>
+    public TimeSpan EffectiveLeaderElectInterval => LeaderElectInterval ?? EffectiveLeaderTtl / 3;
+
     /// <summary>The prefetch ceiling once the default is resolved.</summary>
     public int MaxPrefetch => Prefetch < 0 ? 8 * Count : Prefetch;
 
@@ -66,5 +81,11 @@ public sealed class WorkerOptions
             yield return $"{Section}:RetryBaseDelay must be at least zero and at most {Section}:RetryMaxDelay.";
         if (ProgressFlushInterval <= TimeSpan.Zero) yield return $"{Section}:ProgressFlushInterval must be positive.";
         if (PrefetchWindow < TimeSpan.Zero) yield return $"{Section}:PrefetchWindow cannot be negative.";
+        if (LeaderTtl <= TimeSpan.Zero) yield return $"{Section}:LeaderTtl must be positive.";
+        if (LeaderElectInterval is { } interval && (interval <= TimeSpan.Zero || interval >= EffectiveLeaderTtl))
+            yield return $"{Section}:LeaderElectInterval must be positive and shorter than {Section}:LeaderTtl.";
+        else if (LeaseDuration > TimeSpan.Zero && EffectiveLeaderTtl > TimeSpan.Zero && EffectiveLeaderTtl + EffectiveLeaderElectInterval > LeaseDuration)
+            yield return $"{Section}:LeaderTtl plus {Section}:LeaderElectInterval must not exceed {Section}:LeaseDuration, " +
+                "so that a new leader is in place before a dead leader's leases expire.";
     }
 }

@@ -25,6 +25,9 @@ public sealed class PostgresStoreHarness : StoreHarness
         Start();
     }
 
+    /// <summary>The test database's connection string, for drivers' classes of their own (the leader election).</summary>
+    public string ConnectionString => _connectionString;
+
     /// <summary>Creates the database; fails (never skips) when the server is not configured.</summary>
     public static async Task<PostgresStoreHarness> CreateAsync(CancellationToken ct)
     {

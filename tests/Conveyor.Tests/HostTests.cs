@@ -105,6 +105,15 @@ public sealed partial class HostTests(SqliteServerFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_leader_term_longer_than_the_lease_stops_a_worker_at_start_naming_its_key()
+    {
+        var directory = Directory.CreateTempSubdirectory("conveyor-bad-leader-").FullName;
+        var (code, output) = await ConveyorProcess.RunAsync(directory, "worker", "--workers", "1", "--Conveyor:Workers:LeaderTtl=00:00:40");
+        Assert.NotEqual(0, code);
+        Assert.Contains("Conveyor:Workers:LeaderTtl plus Conveyor:Workers:LeaderElectInterval must not exceed Conveyor:Workers:LeaseDuration", output);
+    }
+
+    [Fact]
     public async Task Health_answers_live_and_ready()
     {
         var (live, liveBody, _) = await fixture.Server.Client.SendAsync(HttpMethod.Get, "/health/live");

@@ -36,6 +36,20 @@ public abstract class WorkerBehaviour(Provider provider) : IAsyncLifetime
             timeout ?? TimeSpan.FromSeconds(20), $"job {id} to be {status}");
 
     [Fact]
+    public async Task The_ready_check_names_the_leader_and_says_this_node_is_it()
+    {
+        var body = await Eventually.WaitAsync(async () => (await _server.Client.SendAsync(HttpMethod.Get, "/health/ready")).Body!,
+            b => b["checks"]!["leader"]!["data"]!["is_leader"]!.GetValue<bool>(), TimeSpan.FromSeconds(20), "this node to lead");
+
+        var leader = body["checks"]!["leader"]!;
+        var node = leader["data"]!["this_node"]!.GetValue<string>();
+        Assert.Equal("healthy", leader["status"]!.GetValue<string>());
+        Assert.Equal(node, leader["data"]!["leader"]!.GetValue<string>());
+        Assert.Equal($"This node ({node}) is the leader: it runs the maintenance services.", leader["description"]!.GetValue<string>());
+        Assert.Contains(_server.Logs.Lines, l => l.Contains($"Node {node} is now the leader"));
+    }
+
+    [Fact]
     public async Task A_noop_job_runs_once_and_succeeds()
     {
         var id = (await _server.Client.CreateJobAsync(new { type = "noop" })).Id();

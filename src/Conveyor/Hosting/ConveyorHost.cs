@@ -53,7 +53,8 @@ public static class ConveyorHost
         });
         services.AddHealthChecks()
             .AddCheck<StoreHealthCheck>("store", tags: ["ready"])
-            .AddCheck<StorageHealthCheck>("storage", tags: ["ready"]);
+            .AddCheck<StorageHealthCheck>("storage", tags: ["ready"])
+            .AddCheck<LeaderHealthCheck>("leader", tags: ["ready"]);
 
         configure?.Invoke(builder);
         var app = builder.Build();

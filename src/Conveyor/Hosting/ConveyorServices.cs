@@ -8,6 +8,7 @@ using Conveyor.Ingestion.Sources;
 using Conveyor.Storage;
 using Conveyor.Workers;
 using Conveyor.Workers.Handlers;
+using Conveyor.Workers.Leadership;
 using Conveyor.Workers.Maintenance;
 using Microsoft.Extensions.Options;
 
@@ -64,6 +65,10 @@ public static class ConveyorServices
         services.AddSingleton(WorkerIdentity.ForThisProcess());
         services.AddSingleton<WorkerRuntime>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkerRuntime>());
+        // Every node is a candidate for leader; the maintenance services run on the leader only. Registered after the
+        // workers, so they stop first: the leader resigns before the workers' grace period, and another node takes over.
+        services.AddSingleton<LeaderElector>();
+        services.AddHostedService(sp => sp.GetRequiredService<LeaderElector>());
         services.AddSingleton<IMaintenanceService, JobRescuer>();
         services.AddHostedService<MaintenanceRunner>();
         var grace = configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>()?.ShutdownGrace ?? new WorkerOptions().ShutdownGrace;

@@ -27,12 +27,15 @@ public static class StoreFactory
                 sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILogger<PostgresJobStore>>()));
             AddParts<PostgresJobStore>(services);
+            services.AddSingleton<ILeaderElection>(sp => new PostgresLeaderElection(
+                sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
         }
         else
         {
             services.AddSingleton<SqliteJobStore>(sp => new SqliteJobStore(
                 connectionString, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SqliteJobStore>>()));
             AddParts<SqliteJobStore>(services);
+            services.AddSingleton<ILeaderElection>(sp => new SqliteLeaderElection(sp.GetRequiredService<TimeProvider>()));
         }
         return services;
     }

@@ -1,0 +1,38 @@
+namespace Conveyor.Workers.Tests;
+
+public sealed class WorkerOptionsTests
+{
+    [Fact]
+    public void By_default_the_leader_term_is_half_the_lease_and_nodes_try_every_third_of_it()
+    {
+        var options = new WorkerOptions();
+        Assert.Equal((TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(5)), (options.EffectiveLeaderTtl, options.EffectiveLeaderElectInterval));
+        Assert.Empty(options.Validate());
+
+        var shortLease = new WorkerOptions { LeaseDuration = TimeSpan.FromSeconds(2), HeartbeatInterval = TimeSpan.FromSeconds(0.5) };
+        Assert.Equal((TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1) / 3), (shortLease.EffectiveLeaderTtl, shortLease.EffectiveLeaderElectInterval));
+        Assert.Empty(shortLease.Validate());
+    }
+
+    [Theory]
+    [InlineData("00:00:00", null, "Conveyor:Workers:LeaderTtl must be positive.")]
+    [InlineData("00:00:10", "00:00:10", "Conveyor:Workers:LeaderElectInterval must be positive and shorter than Conveyor:Workers:LeaderTtl.")]
+    [InlineData("00:00:10", "00:00:00", "Conveyor:Workers:LeaderElectInterval must be positive and shorter than Conveyor:Workers:LeaderTtl.")]
+    [InlineData("00:00:28", "00:00:03", "Conveyor:Workers:LeaderTtl plus Conveyor:Workers:LeaderElectInterval must not exceed Conveyor:Workers:LeaseDuration, so that a new leader is in place before a dead leader's leases expire.")]
+    [InlineData("00:00:40", null, "Conveyor:Workers:LeaderTtl plus Conveyor:Workers:LeaderElectInterval must not exceed Conveyor:Workers:LeaseDuration, so that a new leader is in place before a dead leader's leases expire.")]
+    public void A_leader_setting_that_cannot_work_is_refused_naming_its_key(string ttl, string? interval, string message)
+    {
+        var options = new WorkerOptions
+        {
+            LeaderTtl = TimeSpan.Parse(ttl),
+            LeaderElectInterval = interval is null ? null : TimeSpan.Parse(interval),
+        };
+        Assert.Equal([message], options.Validate());
+    }
+
+    [Fact]
+    public void A_term_and_interval_that_fit_exactly_in_the_lease_are_accepted()
+    {
+        Assert.Empty(new WorkerOptions { LeaderTtl = TimeSpan.FromSeconds(27), LeaderElectInterval = TimeSpan.FromSeconds(3) }.Validate());
+    }
+}
