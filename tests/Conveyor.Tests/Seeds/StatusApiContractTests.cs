@@ -9,15 +9,15 @@ public sealed class SqliteStatusApiContractTests(SqliteServerFixture fixture) : 
 
 public sealed class PostgresStatusApiContractTests(PostgresServerFixture fixture) : StatusApiContract(fixture.Server), IClassFixture<PostgresServerFixture>;
 
-/// <summary>Seed 002's routes exactly as its client reads them: names, JSON types and words, on both stores.</summary>
+/// <summary>Seed 002's routes exactly as its client reads them (names, JSON types and words, plus SPEC §7's <c>synthetic</c>), on both stores.</summary>
 public abstract class StatusApiContract(TestServer server)
 {
     private HttpClient Client => server.Client;
 
     private static readonly string[] StatusKeys =
-        ["job_id", "status", "submitted_at", "started_at", "completed_at", "records_processed", "error"];
+        ["job_id", "status", "submitted_at", "started_at", "completed_at", "records_processed", "error", "synthetic"];
 
-    private static readonly string[] SummaryKeys = ["job_id", "status", "submitted_at", "completed_at", "records_processed"];
+    private static readonly string[] SummaryKeys = ["job_id", "status", "submitted_at", "completed_at", "records_processed", "synthetic"];
 
     public static TheoryData<JobSetup, string> Words => new()
     {
@@ -49,6 +49,7 @@ public abstract class StatusApiContract(TestServer server)
             Kind(job["completed_at"]));
         if (setup == JobSetup.Failed) Assert.Equal("boom", job["error"]!.GetValue<string>());
         else Assert.Null(job["error"]);
+        Assert.False(job["synthetic"]!.GetValue<bool>());
         Assert.DoesNotContain("succeeded", text);
     }
 

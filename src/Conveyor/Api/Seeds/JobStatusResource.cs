@@ -2,7 +2,10 @@ using Conveyor.Core;
 
 namespace Conveyor.Api.Seeds;
 
-/// <summary>Seed 002's status payload (<c>GET /api/job/{job_id}</c>), in its words: <c>completed</c> for succeeded.</summary>
+/// <summary>
+/// Seed 002's status payload (<c>GET /api/job/{job_id}</c>), in its words (<c>completed</c> for succeeded), plus
+/// <c>synthetic</c>, which SPEC §7 puts on every seed payload.
+/// </summary>
 public sealed record JobStatusResource(
     Guid JobId,
     string Status,
@@ -10,8 +13,9 @@ public sealed record JobStatusResource(
     DateTimeOffset? StartedAt,
     DateTimeOffset? CompletedAt,
     long RecordsProcessed,
-    string? Error)
+    string? Error,
+    bool Synthetic)
 {
     public static JobStatusResource From(Job job) =>
-        new(job.Id, SeedStatus.Seed002(job.Status), job.CreatedAt, job.StartedAt, job.CompletedAt, job.RecordsProcessed, job.Error);
+        new(job.Id, SeedStatus.Seed002(job.Status), job.CreatedAt, job.StartedAt, job.CompletedAt, job.RecordsProcessed, job.Error, job.Synthetic);
 }
