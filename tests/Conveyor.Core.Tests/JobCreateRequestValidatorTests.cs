@@ -265,4 +265,19 @@ public sealed class JobCreateRequestValidatorTests
     {
         Assert.Empty(Validate(ANoop() with { Metadata = Json(json) }));
     }
+
+    [Fact]
+    public void Settings_alone_are_checked_by_the_rules_of_a_create()
+    {
+        var errors = JobCreateRequestValidator.ValidateSettings("fast\u0001", 5000, Json("[]"), "bad name", 0);
+        var many = JobCreateRequestValidator.ValidateSettings(null, null, Json($$"""{"blob":"{{new string('é', 40_000)}}"}"""), null, 101);
+
+        Assert.Equal(["dataset", "max_attempts", "metadata", "mode", "priority"], errors.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["The mode cannot contain control characters."], errors["mode"]);
+        Assert.Equal(["The priority must be between -1000 and 1000."], errors["priority"]);
+        Assert.Equal(["The metadata must be at most 65536 bytes."], many["metadata"]);
+        Assert.Equal(["max_attempts must be between 1 and 100."], many["max_attempts"]);
+        Assert.Empty(JobCreateRequestValidator.ValidateSettings("append", 10, Json("{}"), "ds", 3));
+        Assert.Empty(JobCreateRequestValidator.ValidateSettings(null, null, null, null, null));
+    }
 }
