@@ -1,7 +1,7 @@
 using System.Reflection;
-using System.Reflection.Emit;
 using System.Text.RegularExpressions;
 using Conveyor.Hosting;
+using Conveyor.Tests.Infrastructure;
 
 namespace Conveyor.Tests;
 
@@ -42,18 +42,6 @@ public sealed partial class HostNamespaceTests
         var circle = Assert.Single(graph.Circles());
         Assert.Equal(["A", "B", "C"], circle.Order());
         Assert.Contains("C.Z uses A.X", graph.Explain(circle));
-    }
-
-    [Fact]
-    public void The_application_layer_knows_nothing_of_http_or_the_host()
-    {
-        // The use-case services are a project of their own with no ASP.NET Core reference: a later issue hosts them as a
-        // library (AddConveyor), so none of them may need an HttpContext.
-        var application = typeof(Conveyor.Application.JobService).Assembly;
-        var references = application.GetReferencedAssemblies().Select(a => a.Name!).ToList();
-        Assert.Contains("Conveyor.Storage", references);
-        Assert.DoesNotContain(references, name => name.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal));
-        Assert.DoesNotContain(Host.GetName().Name, references);
     }
 
     /// <summary>(namespace, namespace it imports, file) for every <c>using Conveyor…;</c> in the host's source.</summary>
@@ -200,7 +188,7 @@ public sealed partial class HostNamespaceTests
                 foreach (var t in Expand(property.PropertyType).Concat(Attributes(property.CustomAttributes)))
                     yield return (t, $"has property {property.Name} of");
             }
-            foreach (var method in type.GetMethods(Declared).Cast<MethodBase>().Concat(type.GetConstructors(Declared)))
+            foreach (var method in MethodIl.DeclaredMethods(type))
             {
                 foreach (var t in Signature(method)) yield return (t, $"in the signature of {method.Name} uses");
                 foreach (var t in Body(type, method)) yield return (t, $"in {method.Name} uses");
@@ -236,19 +224,9 @@ public sealed partial class HostNamespaceTests
             {
                 if (clause.Flags == ExceptionHandlingClauseOptions.Clause) foreach (var t in Expand(clause.CatchType!)) yield return t;
             }
-            var il = body.GetILAsByteArray() ?? [];
-            var typeArguments = owner.IsGenericType ? owner.GetGenericArguments() : null;
-            var methodArguments = method.IsGenericMethod ? method.GetGenericArguments() : null;
-            for (var at = 0; at < il.Length;)
+            foreach (var (_, member) in MethodIl.MemberReferences(owner, method))
             {
-                var code = il[at] == 0xFE ? TwoByte[il[at + 1]] : OneByte[il[at]];
-                at += code.Size;
-                if (code.OperandType is OperandType.InlineField or OperandType.InlineMethod or OperandType.InlineType or OperandType.InlineTok)
-                {
-                    var member = method.Module.ResolveMember(BitConverter.ToInt32(il, at), typeArguments, methodArguments);
-                    foreach (var t in MemberTypes(member)) yield return t;
-                }
-                at += OperandSize(code, il, at);
+                foreach (var t in MemberTypes(member)) yield return t;
             }
         }
 
@@ -259,30 +237,6 @@ public sealed partial class HostNamespaceTests
             MemberInfo other when other.DeclaringType is { } declaring => Expand(declaring),
             _ => [],
         };
-
-        private static int OperandSize(OpCode code, byte[] il, int at) => code.OperandType switch
-        {
-            OperandType.InlineNone => 0,
-            OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar => 1,
-            OperandType.InlineVar => 2,
-            OperandType.InlineI8 or OperandType.InlineR => 8,
-            OperandType.InlineSwitch => 4 + 4 * BitConverter.ToInt32(il, at),
-            _ => 4,
-        };
-
-        private static readonly OpCode[] OneByte = new OpCode[256];
-        private static readonly OpCode[] TwoByte = new OpCode[256];
-
-        static NamespaceGraph()
-        {
-            foreach (var field in typeof(OpCodes).GetFields(BindingFlags.Public | BindingFlags.Static))
-            {
-                var code = (OpCode)field.GetValue(null)!;
-                var value = (ushort)code.Value;
-                if (code.Size == 1) OneByte[value] = code;
-                else TwoByte[value & 0xFF] = code;
-            }
-        }
     }
 
     private sealed record Circle(IReadOnlyList<string> Members)
