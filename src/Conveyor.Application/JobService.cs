@@ -16,7 +16,7 @@ public sealed class JobService(IJobAdmin jobs, IAuditLog audit, JobHandlerRegist
 
     /// <summary>
     /// Creates the job <paramref name="request"/> describes. With an <paramref name="idempotencyKey"/>, a repeat of the
-    /// same request returns the job made the first time (<see cref="OutcomeKind.Done"/>); another request under the same
+    /// same request returns the job made the first time (<see cref="OutcomeKind.Unchanged"/>); another request under the same
     /// key is a <see cref="OutcomeKind.Conflict"/>.
     /// </summary>
     public async Task<Outcome<Job>> CreateAsync(JobCreateRequest request, string? idempotencyKey, AuditContext context, CancellationToken ct)
@@ -34,7 +34,7 @@ public sealed class JobService(IJobAdmin jobs, IAuditLog audit, JobHandlerRegist
         };
         var created = await jobs.CreateAsync(job, context, ct);
         if (created.IdempotencyConflict) return Outcome.Conflict<Job>("This Idempotency-Key was used with a different request body.");
-        return created.Created ? Outcome.Created(created.Job) : Outcome.Done(created.Job);
+        return created.Created ? Outcome.Created(created.Job) : Outcome.Unchanged(created.Job);
     }
 
     /// <summary>Creates 1 to <see cref="JobDefaults.MaxBatchSize"/> jobs in one transaction, or none when any is invalid.</summary>
@@ -63,22 +63,30 @@ public sealed class JobService(IJobAdmin jobs, IAuditLog audit, JobHandlerRegist
         return Outcome.Created(created);
     }
 
-    /// <summary>Cancels a job: a queued one at once, a running one by asking its worker to stop.</summary>
+    /// <summary>
+    /// Cancels a job: a queued one at once, a running one by asking its worker to stop (<see cref="OutcomeKind.Done"/>); a
+    /// job already cancelled or asked to stop is <see cref="OutcomeKind.Unchanged"/>; a finished one a conflict.
+    /// </summary>
     public Task<Outcome<Job>> CancelAsync(Guid id, AuditContext context, CancellationToken ct) => ApplyAsync(id, JobOperation.Cancel, context, ct);
 
-    /// <summary>Puts a failed job back in the queue, its attempt history kept.</summary>
+    /// <summary>Puts a failed job back in the queue, its attempt history kept; a queued or running job is <see cref="OutcomeKind.Unchanged"/>.</summary>
     public Task<Outcome<Job>> RequeueAsync(Guid id, AuditContext context, CancellationToken ct) => ApplyAsync(id, JobOperation.Requeue, context, ct);
 
     private async Task<Outcome<Job>> ApplyAsync(Guid id, JobOperation operation, AuditContext context, CancellationToken ct)
     {
         var applied = await jobs.ApplyAsync(id, operation, context, ct);
         if (applied.Job is null) return Outcome.NotFound<Job>($"Job {id}");
-        return applied.Transition is { Kind: TransitionKind.Rejected } rejected ? Outcome.Conflict<Job>(rejected.Reason!) : Outcome.Done(applied.Job);
+        return applied.Transition!.Kind switch
+        {
+            TransitionKind.Rejected => Outcome.Conflict<Job>(applied.Transition.Reason!),
+            TransitionKind.NoOp => Outcome.Unchanged(applied.Job),
+            _ => Outcome.Done(applied.Job),
+        };
     }
 
     /// <summary>
     /// Seed 004's retry: a new job with the failed original's configuration, changed by <paramref name="change"/>, and
-    /// <c>retry_of</c> set (<see cref="OutcomeKind.Created"/>); a repeat returns that same new job (<see cref="OutcomeKind.Done"/>).
+    /// <c>retry_of</c> set (<see cref="OutcomeKind.Created"/>); a repeat returns that same new job (<see cref="OutcomeKind.Unchanged"/>).
     /// </summary>
     public async Task<Outcome<Job>> RetryAsNewAsync(Guid id, ConfigOverride? change, AuditContext context, CancellationToken ct)
     {
@@ -96,7 +104,7 @@ public sealed class JobService(IJobAdmin jobs, IAuditLog audit, JobHandlerRegist
         }, context, ct);
         if (outcome.Original is null) return Outcome.NotFound<Job>($"Job {id}");
         if (outcome.Transition is { Kind: TransitionKind.Rejected } rejected) return Outcome.Conflict<Job>(rejected.Reason!);
-        return outcome.Transition!.IsApplied ? Outcome.Created(outcome.Retry!) : Outcome.Done(outcome.Retry!);
+        return outcome.Transition!.IsApplied ? Outcome.Created(outcome.Retry!) : Outcome.Unchanged(outcome.Retry!);
     }
 
     /// <summary>The request's errors by field: <see cref="JobCreateRequestValidator"/>'s, then the source's.</summary>

@@ -6,8 +6,11 @@ public enum OutcomeKind
     /// <summary>Something new was made (201).</summary>
     Created,
 
-    /// <summary>Done without making anything new: a repeat, a no-op, or an operation on an existing job (200).</summary>
+    /// <summary>An operation changed an existing job (200).</summary>
     Done,
+
+    /// <summary>Nothing changed: a repeat (the same idempotent create, a second retry-as-new) or a no-op such as a second cancel (200).</summary>
+    Unchanged,
 
     /// <summary>The input broke a rule; <see cref="Outcome{T}.Errors"/> says which, by field (400).</summary>
     Invalid,

@@ -107,7 +107,7 @@ public sealed class JobServiceTests : IAsyncLifetime
         var otherKey = await Jobs.CreateAsync(request, "order-43", ServicesOnSqlite.As("job.create"), Ct);
 
         Assert.Equal(OutcomeKind.Created, first.Kind);
-        Assert.Equal(OutcomeKind.Done, again.Kind);
+        Assert.Equal(OutcomeKind.Unchanged, again.Kind);
         Assert.Equal(first.Value!.Id, again.Value!.Id);
         Assert.Equal(OutcomeKind.Conflict, other.Kind);
         Assert.Equal("This Idempotency-Key was used with a different request body.", other.Detail);
@@ -182,7 +182,7 @@ public sealed class JobServiceTests : IAsyncLifetime
         Assert.Equal(("noop", "json_api", "full", "sales", "in.csv", true), (job.Type, job.SourceType, job.Mode, job.Dataset, job.FileName, job.Synthetic));
         Assert.Equal((7, """{"from":"override"}""", 5, at), (job.Priority, job.Metadata.GetRawText(), job.MaxAttempts, job.ScheduledAt));
         Assert.Equal(ServicesOnSqlite.Actor, job.CreatedBy);
-        Assert.Equal(OutcomeKind.Done, repeated.Kind);
+        Assert.Equal(OutcomeKind.Unchanged, repeated.Kind);
         Assert.Equal(job.Id, repeated.Value!.Id);
         Assert.Equal(JobStatus.Failed, (await _services.Store.GetAsync(original.Id, Ct))!.Status);
         Assert.Equal(2, (await _services.AllJobsAsync()).Count);
@@ -240,7 +240,7 @@ public sealed class JobServiceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Cancel_and_requeue_answer_done_conflict_or_not_found()
+    public async Task Cancel_and_requeue_answer_done_unchanged_conflict_or_not_found()
     {
         var queued = (await Jobs.CreateAsync(new JobCreateRequest { Type = "noop" }, null, ServicesOnSqlite.As("job.create"), Ct)).Value!;
 
@@ -250,12 +250,14 @@ public sealed class JobServiceTests : IAsyncLifetime
         var missing = await Jobs.CancelAsync(Guid.CreateVersion7(), ServicesOnSqlite.As("job.cancel"), Ct);
 
         Assert.Equal((OutcomeKind.Done, JobStatus.Cancelled), (cancelled.Kind, cancelled.Value!.Status));
-        Assert.Equal((OutcomeKind.Done, JobStatus.Cancelled), (again.Kind, again.Value!.Status));
+        Assert.Equal((OutcomeKind.Unchanged, JobStatus.Cancelled), (again.Kind, again.Value!.Status));
         Assert.Equal(OutcomeKind.Conflict, requeue.Kind);
         Assert.Equal(OutcomeKind.NotFound, missing.Kind);
 
         var failed = await _services.AFailedJobAsync(new NewJob { Type = "noop" });
         var requeued = await Jobs.RequeueAsync(failed.Id, ServicesOnSqlite.As("job.requeue"), Ct);
         Assert.Equal((OutcomeKind.Done, JobStatus.Queued), (requeued.Kind, requeued.Value!.Status));
+        var again2 = await Jobs.RequeueAsync(failed.Id, ServicesOnSqlite.As("job.requeue"), Ct);
+        Assert.Equal((OutcomeKind.Unchanged, JobStatus.Queued), (again2.Kind, again2.Value!.Status));
     }
 }

@@ -1,4 +1,5 @@
 using Conveyor.Api.V1;
+using Conveyor.Application;
 using Conveyor.Audit;
 using Conveyor.Auth;
 using Conveyor.Core;
@@ -66,14 +67,13 @@ public static class IngestionStatusEndpoints
         return job is null ? Problems.NotFound($"Job {jobId}") : TypedResults.Ok(IngestionJobResource.From(job));
     }
 
-    private static async Task<IResult> RetryAsync(string id, HttpContext context, IJobAdmin store, CancellationToken ct)
+    private static async Task<IResult> RetryAsync(string id, HttpContext context, JobService jobs, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var jobId)) return InvalidId();
         var audit = RequestAudit.For(context, AuditActions.IngestionRetry);
-        var outcome = await store.ApplyAsync(jobId, JobOperation.Requeue, audit, ct);
-        if (outcome.Job is null) return Problems.NotFound($"Job {jobId}");
-        if (outcome.Transition is { Kind: TransitionKind.Rejected } rejected) return Problems.Conflict(rejected.Reason!);
-        return TypedResults.Ok(new IngestionRetryResource(IngestionJobResource.From(outcome.Job), AuditOutcomes.Of(outcome.Transition!), audit.Id));
+        var outcome = await jobs.RequeueAsync(jobId, audit, ct);
+        return outcome.ToResult(job => TypedResults.Ok(new IngestionRetryResource(IngestionJobResource.From(job),
+            outcome.Kind == OutcomeKind.Done ? AuditOutcomes.Applied : AuditOutcomes.NoOp, audit.Id)));
     }
 
     private static IResult InvalidId() => Problems.Validation("id", "The job id must be a UUID.");
