@@ -210,4 +210,26 @@ public sealed class ClaimLoopTests : IDisposable
         await _stop.CancelAsync();
         await run;
     }
+
+    [Fact]
+    public async Task Repeated_claim_failures_wait_twice_as_long_each_time()
+    {
+        _queue.FailNextClaims(2);
+        var job = _queue.Enqueue(AJob.Queued())[0];
+        var (loop, _) = Loop();
+        var run = loop.RunAsync(_stop.Token);
+        await _clock.WaitForTimersAsync(1, "the first back-off");
+        _clock.Advance(TimeSpan.FromMilliseconds(100));
+        await _clock.WaitForTimersAsync(2, "the second back-off");
+        Assert.Equal(2, _queue.Claims.Count);
+
+        _clock.Advance(TimeSpan.FromMilliseconds(199));
+        Assert.Equal(2, _queue.Claims.Count);
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+
+        await Until.TrueAsync(() => _held.BufferedCount == 1, "the third claim");
+        Assert.Equal([job.Id], _queue.Claims[2].Claimed);
+        await _stop.CancelAsync();
+        await run;
+    }
 }

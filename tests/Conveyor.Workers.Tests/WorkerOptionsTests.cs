@@ -35,4 +35,36 @@ public sealed class WorkerOptionsTests
     {
         Assert.Empty(new WorkerOptions { LeaderTtl = TimeSpan.FromSeconds(27), LeaderElectInterval = TimeSpan.FromSeconds(3) }.Validate());
     }
+
+    [Theory]
+    [InlineData("LeaseDuration", "00:00:00", "Conveyor:Workers:LeaseDuration must be positive.")]
+    [InlineData("HeartbeatInterval", "00:00:00", "Conveyor:Workers:HeartbeatInterval must be positive and shorter than Conveyor:Workers:LeaseDuration.")]
+    [InlineData("HeartbeatInterval", "00:00:30", "Conveyor:Workers:HeartbeatInterval must be positive and shorter than Conveyor:Workers:LeaseDuration.")]
+    [InlineData("PollInterval", "00:00:00", "Conveyor:Workers:PollInterval must be positive.")]
+    [InlineData("SweepInterval", "00:00:00", "Conveyor:Workers:SweepInterval must be positive.")]
+    [InlineData("ShutdownGrace", "-00:00:01", "Conveyor:Workers:ShutdownGrace cannot be negative.")]
+    [InlineData("RetryBaseDelay", "-00:00:01", "Conveyor:Workers:RetryBaseDelay must be at least zero and at most Conveyor:Workers:RetryMaxDelay.")]
+    [InlineData("RetryBaseDelay", "02:00:00", "Conveyor:Workers:RetryBaseDelay must be at least zero and at most Conveyor:Workers:RetryMaxDelay.")]
+    [InlineData("ProgressFlushInterval", "00:00:00", "Conveyor:Workers:ProgressFlushInterval must be positive.")]
+    [InlineData("PrefetchWindow", "-00:00:01", "Conveyor:Workers:PrefetchWindow cannot be negative.")]
+    public void Each_bad_setting_is_refused_naming_its_key(string property, string value, string message)
+    {
+        var options = new WorkerOptions { LeaderTtl = TimeSpan.FromSeconds(1), LeaderElectInterval = TimeSpan.FromSeconds(0.5) };
+        typeof(WorkerOptions).GetProperty(property)!.SetValue(options, TimeSpan.Parse(value));
+        Assert.Contains(message, options.Validate());
+    }
+
+    [Fact]
+    public void No_grace_no_retry_delay_and_no_prefetch_window_are_allowed()
+    {
+        Assert.Empty(new WorkerOptions { ShutdownGrace = TimeSpan.Zero, RetryBaseDelay = TimeSpan.Zero, PrefetchWindow = TimeSpan.Zero }.Validate());
+    }
+
+    [Fact]
+    public void The_prefetch_ceiling_defaults_to_eight_per_worker_and_takes_an_explicit_value()
+    {
+        Assert.Equal(32, new WorkerOptions { Count = 4 }.MaxPrefetch);
+        Assert.Equal(5, new WorkerOptions { Count = 4, Prefetch = 5 }.MaxPrefetch);
+        Assert.Equal(0, new WorkerOptions { Count = 4, Prefetch = 0 }.MaxPrefetch);
+    }
 }
