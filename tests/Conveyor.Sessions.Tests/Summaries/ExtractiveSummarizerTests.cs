@@ -156,4 +156,13 @@ public sealed class ExtractiveSummarizerTests
         Assert.Equal(["Cells divide.", "Cells grow.", "Cells die."], summary.KeyPoints);
         Assert.Equal(5000, ExtractiveSummarizer.MaxRankedSentences);
     }
+
+    [Fact]
+    public void Sentences_of_stop_words_only_rank_as_unlinked_not_as_nothing()
+    {
+        // Two sentences with no content word share nothing (not 0/0): all three rank alike and keep their order.
+        var summary = ExtractiveSummarizer.Summarize("It is. It was. Cells divide.");
+        Assert.Equal(["It is.", "It was.", "Cells divide."], summary.KeyPoints);
+        Assert.Equal(0, ExtractiveSummarizer.Similarity([], []));
+    }
 }
