@@ -131,4 +131,19 @@ public sealed partial class AssemblyLayoutTests
         Assert.DoesNotContain(postgres, s => SqliteDialect().IsMatch(s));
         Assert.DoesNotContain(sqlite, s => PostgresDialect().IsMatch(s));
     }
+
+    /// <summary>No driver decides a transition: the status machine is the orchestration's (Conveyor.Storage), not theirs.</summary>
+    [Theory]
+    [InlineData("Conveyor.Storage.Postgres")]
+    [InlineData("Conveyor.Storage.Sqlite")]
+    public void Driver_references_neither_the_status_machine_nor_the_change_planner(string assembly)
+    {
+        using var pe = new PEReader(File.OpenRead(Assembly.Load(assembly).Location));
+        var metadata = pe.GetMetadataReader();
+        var referenced = metadata.TypeReferences.Select(h => metadata.GetString(metadata.GetTypeReference(h).Name)).ToList();
+
+        Assert.Contains("JobChange", referenced);
+        Assert.DoesNotContain("StatusMachine", referenced);
+        Assert.DoesNotContain("JobChanges", referenced);
+    }
 }
