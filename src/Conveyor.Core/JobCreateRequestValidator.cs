@@ -110,7 +110,7 @@ public static partial class JobCreateRequestValidator
         if (value is null) return;
         if (value.Length > max)
             add(field, $"The {field.Replace('_', ' ')} must be at most {max} characters.");
-        else if (value.Any(char.IsControl))
-            add(field, $"The {field.Replace('_', ' ')} cannot contain control characters.");
+        else if (value.Any(DisplayText.IsUnsafe))
+            add(field, $"The {field.Replace('_', ' ')} cannot contain control or format characters.");
     }
 }

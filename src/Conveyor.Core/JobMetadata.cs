@@ -7,8 +7,8 @@ public static class JobMetadata
 {
     public static JsonElement Empty { get; } = JsonDocument.Parse("{}").RootElement.Clone();
 
-    public static JsonElement Parse(string? json) =>
-        string.IsNullOrEmpty(json) ? Empty : JsonDocument.Parse(json).RootElement.Clone();
+    /// <summary>A stored object; never fails, whatever is stored (see <see cref="StoredJson"/>).</summary>
+    public static JsonElement Parse(string? json) => StoredJson.Parse(json, Empty);
 
     public static string ToJson(JsonElement element) =>
         element.ValueKind == JsonValueKind.Undefined ? "{}" : element.GetRawText();

@@ -29,7 +29,8 @@ public static class RecordChunks
     public static void Unpack(Guid jobId, string dataset, long firstRow, string chunk, IReadOnlyList<string>? columns, long afterRow, int until,
         List<RecordRow> rows)
     {
-        using var document = JsonDocument.Parse(chunk);
+        // Repaired: a row stored before the readers refused lone surrogates must still read back.
+        using var document = JsonDocument.Parse(Conveyor.Core.StoredJson.Repair(chunk));
         var rowNumber = firstRow;
         foreach (var row in document.RootElement.EnumerateArray())
         {

@@ -23,7 +23,7 @@ public static class RecordColumns
     public static string ToObject(string data, IReadOnlyList<string>? columns)
     {
         if (columns is null || data.Length == 0 || data[0] != '[') return data;
-        using var document = JsonDocument.Parse(data);
+        using var document = JsonDocument.Parse(Conveyor.Core.StoredJson.Repair(data));
         return ToObject(document.RootElement, columns);
     }
 

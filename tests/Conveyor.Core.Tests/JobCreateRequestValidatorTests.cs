@@ -140,10 +140,10 @@ public sealed class JobCreateRequestValidatorTests
     {
         Assert.False(Validate(ANoop() with { FileName = new string('f', 255) }).ContainsKey("file_name"));
         Assert.Equal(["The file name must be at most 255 characters."], Validate(ANoop() with { FileName = new string('f', 256) })["file_name"]);
-        Assert.Equal(["The file name cannot contain control characters."], Validate(ANoop() with { FileName = "a\nb.csv" })["file_name"]);
+        Assert.Equal(["The file name cannot contain control or format characters."], Validate(ANoop() with { FileName = "a\nb.csv" })["file_name"]);
         Assert.Equal(["The mime type must be at most 255 characters."], Validate(ANoop() with { MimeType = new string('m', 256) })["mime_type"]);
         Assert.Equal(["The mode must be at most 64 characters."], Validate(ANoop() with { Mode = new string('m', 65) })["mode"]);
-        Assert.Equal(["The mode cannot contain control characters."], Validate(ANoop() with { Mode = "fast\u0000" })["mode"]);
+        Assert.Equal(["The mode cannot contain control or format characters."], Validate(ANoop() with { Mode = "fast\u0000" })["mode"]);
     }
 
     [Fact]
@@ -273,7 +273,7 @@ public sealed class JobCreateRequestValidatorTests
         var many = JobCreateRequestValidator.ValidateSettings(null, null, Json($$"""{"blob":"{{new string('é', 40_000)}}"}"""), null, 101);
 
         Assert.Equal(["dataset", "max_attempts", "metadata", "mode", "priority"], errors.Keys.Order(StringComparer.Ordinal));
-        Assert.Equal(["The mode cannot contain control characters."], errors["mode"]);
+        Assert.Equal(["The mode cannot contain control or format characters."], errors["mode"]);
         Assert.Equal(["The priority must be between -1000 and 1000."], errors["priority"]);
         Assert.Equal(["The metadata must be at most 65536 bytes."], many["metadata"]);
         Assert.Equal(["max_attempts must be between 1 and 100."], many["max_attempts"]);

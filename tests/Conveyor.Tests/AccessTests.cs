@@ -382,11 +382,15 @@ public abstract class AccessContract(Provider provider)
         var statuses = await Task.WhenAll(Enumerable.Range(0, 40).Select(async _ =>
         {
             using var response = await server.Client.GetAsync("/api/v1/jobs");
-            return (response.StatusCode, response.Headers.RetryAfter);
+            return (response.StatusCode, response.Headers.RetryAfter, Body: await response.Content.ReadAsStringAsync());
         }));
         Assert.Contains(statuses, s => s.StatusCode == HttpStatusCode.OK);
         var limited = Assert.Single(statuses.Where(s => s.StatusCode == HttpStatusCode.TooManyRequests).Take(1));
         Assert.NotNull(limited.RetryAfter);
+        // A problem like every other refusal, with the type of RFC 6585's 429.
+        var problem = System.Text.Json.Nodes.JsonNode.Parse(limited.Body)!;
+        Assert.Equal(429, problem["status"]!.GetValue<int>());
+        Assert.Equal("https://tools.ietf.org/html/rfc6585#section-4", problem["type"]!.GetValue<string>());
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public abstract class BadInput(TestServer server)
         { "unknown job type", "POST /api/v1/jobs", """{"type":"nuke"}""", "application/json", HttpStatusCode.BadRequest, "type" },
         { "priority out of range", "POST /api/v1/jobs", """{"type":"noop","priority":100000}""", "application/json", HttpStatusCode.BadRequest, "priority" },
         { "max_attempts zero", "POST /api/v1/jobs", """{"type":"noop","max_attempts":0}""", "application/json", HttpStatusCode.BadRequest, "max_attempts" },
-        { "NUL in metadata", "POST /api/v1/jobs", """{"type":"noop","metadata":{"a":"x\u0000y"}}""", "application/json", HttpStatusCode.BadRequest, "metadata" },
+        { "NUL in metadata", "POST /api/v1/jobs", """{"type":"noop","metadata":{"a":"x\u0000y"}}""", "application/json", HttpStatusCode.BadRequest, "metadata.a" },
         { "control character in file name", "POST /api/v1/jobs", """{"type":"noop","file_name":"a\u0001.csv"}""", "application/json", HttpStatusCode.BadRequest, "file_name" },
         { "bad dataset name", "POST /api/v1/jobs", """{"type":"noop","dataset":"../etc"}""", "application/json", HttpStatusCode.BadRequest, "dataset" },
         { "not JSON media type", "POST /api/v1/jobs", """type=noop""", "application/x-www-form-urlencoded", HttpStatusCode.UnsupportedMediaType, "" },

@@ -27,14 +27,26 @@ public static class JsonBody
         {
             return new(null, Problems.UnsupportedMediaType("The request body must be JSON (Content-Type: application/json)."));
         }
-        if (request.ContentLength > MaxBytes)
-        {
-            return new(null, TypedResults.Problem(detail: $"The request body must be at most {MaxBytes} bytes.",
-                statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large"));
-        }
+        if (request.ContentLength > MaxBytes) return new(null, TooLarge());
+        byte[] bytes;
         try
         {
-            var value = await JsonSerializer.DeserializeAsync<T>(request.Body, ConveyorJson.Options, ct);
+            // Read whole and counted, so a chunked body (no Content-Length) stops at the limit too; then checked
+            // (StrictJson) before anything is deserialized.
+            bytes = await ReadAtMostAsync(request.Body, MaxBytes, ct);
+        }
+        catch (BodyTooLargeException)
+        {
+            return new(null, TooLarge());
+        }
+        catch (BadHttpRequestException e)
+        {
+            return new(null, e.StatusCode == StatusCodes.Status413PayloadTooLarge ? TooLarge() : Problems.BadRequest("The request body is malformed or ended early."));
+        }
+        if (StrictJson.Check(bytes) is { } refused) return new(null, Problems.Validation(refused.Field, refused.Message));
+        try
+        {
+            var value = JsonSerializer.Deserialize<T>(bytes, ConveyorJson.Options);
             return value is null && required
                 ? new(null, Problems.BadRequest("The request body must be a JSON object, not null."))
                 : new(value, null);
@@ -46,11 +58,30 @@ public static class JsonBody
         }
     }
 
+    private static IResult TooLarge() => TypedResults.Problem(detail: $"The request body must be at most {MaxBytes} bytes.",
+        statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large");
+
+    private sealed class BodyTooLargeException : Exception;
+
+    private static async Task<byte[]> ReadAtMostAsync(Stream body, long max, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[64 * 1024];
+        int read;
+        while ((read = await body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > max) throw new BodyTooLargeException();
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
     private static (string Field, string Message) Describe(JsonException e)
     {
         var field = FieldOf(e.Path);
         var text = e.Message;
         const string unmapped = "could not be mapped to any .NET member";
+        if (text.StartsWith("Duplicate property", StringComparison.Ordinal)) return (field, "The field is given more than once.");
         if (text.Contains(unmapped, StringComparison.Ordinal))
         {
             var start = text.IndexOf('\'');

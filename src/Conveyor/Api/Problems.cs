@@ -23,6 +23,18 @@ public static class Problems
     public static ProblemHttpResult UnsupportedMediaType(string detail) =>
         TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type");
 
+    /// <summary>
+    /// The <c>type</c> of a problem whose status ASP.NET Core has no default for (413, 429, 507…): the section of the
+    /// RFC that defines the status, else <c>about:blank</c> (RFC 9457 §4.2.1).
+    /// </summary>
+    public static string TypeFor(int status) => status switch
+    {
+        StatusCodes.Status413PayloadTooLarge => "https://tools.ietf.org/html/rfc9110#section-15.5.14",
+        StatusCodes.Status429TooManyRequests => "https://tools.ietf.org/html/rfc6585#section-4",
+        StatusCodes.Status507InsufficientStorage => "https://tools.ietf.org/html/rfc4918#section-11.5",
+        _ => "about:blank",
+    };
+
     /// <summary>A detail for problems the framework raises itself (unknown route, wrong method or media type).</summary>
     public static string DefaultDetail(int status) => status switch
     {

@@ -36,6 +36,7 @@ public static class ConveyorHost
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
         {
             ctx.ProblemDetails.Instance ??= ctx.HttpContext.Request.Path;
+            ctx.ProblemDetails.Type ??= Problems.TypeFor(ctx.ProblemDetails.Status ?? ctx.HttpContext.Response.StatusCode);
             ctx.ProblemDetails.Detail ??= Problems.DefaultDetail(ctx.ProblemDetails.Status ?? ctx.HttpContext.Response.StatusCode);
             ctx.ProblemDetails.Extensions["trace_id"] = ctx.HttpContext.TraceIdentifier;
             // The error reference finds the full detail (logged by the exception handler) in the server log.
@@ -61,18 +62,25 @@ public static class ConveyorHost
         app.UseTrustedForwardedHeaders(options.Auth);
         app.UseSecurityHeaders();
         // The one place anything unexpected becomes a 500 problem: the detail goes to the log, the trace id to the client.
-        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = _ => StatusCodes.Status500InternalServerError });
+        // A body the server could not read (cut short, over Kestrel's limit) is the client's error, never a 500.
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+        });
         app.UseStatusCodePages();
         app.UseConveyorAuth();
 
-        app.MapJobsV1();
-        app.MapIngestionV1();
-        app.MapDataV1();
-        app.MapKeysV1();
-        app.MapAuditV1();
-        app.MapStatusApi();
-        app.MapIngestionStatusApi();
-        app.MapAdminJobsApi();
+        // Every API endpoint hangs off one group, whose filter checks query strings and route values (StrictRequestFilter).
+        var api = app.MapGroup("");
+        api.AddEndpointFilterFactory(StrictRequestFilter.Create);
+        api.MapJobsV1();
+        api.MapIngestionV1();
+        api.MapDataV1();
+        api.MapKeysV1();
+        api.MapAuditV1();
+        api.MapStatusApi();
+        api.MapIngestionStatusApi();
+        api.MapAdminJobsApi();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapScalarApiReference("/docs", o => o.WithTitle("Conveyor API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync })

@@ -21,6 +21,7 @@ public static class IngestionStatusEndpoints
 
         group.MapGet("/", ListAsync)
             .RequireAuthorization(Policies.Viewer)
+            .AllowQuery([.. Known], ["status"])
             .WithName("ListIngestionJobs")
             .WithSummary("Recent ingestion jobs, most recent first (seed 003)")
             .WithDescription("Filters: status (comma-separated: queued, running, succeeded, failed, cancelled), type, source_type, " +

@@ -36,6 +36,7 @@ public static class StatusApiEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapGet("/jobs", ListAsync)
+            .AllowQuery([.. Known], [])
             .RequireAuthorization(Policies.Viewer)
             .WithName("ListJobStatuses")
             .WithSummary("Jobs, newest first (seed 002)")

@@ -13,6 +13,7 @@ public static class AuditEndpoints
     public static RouteHandlerBuilder MapAuditV1(this IEndpointRouteBuilder routes) =>
         routes.MapGet("/api/v1/audit", ListAsync)
             .RequireAuthorization(Policies.Admin)
+            .AllowQuery("action", "actor", "target", "from", "to", "limit", "cursor")
             .WithTags("Audit")
             .WithName("ListAudit")
             .WithSummary("The audit log, newest first")

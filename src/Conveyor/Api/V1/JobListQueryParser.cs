@@ -19,7 +19,8 @@ public static class JobListQueryParser
         ["type"] = JobSortField.Type,
     };
 
-    private static readonly HashSet<string> Known =
+    /// <summary>The query parameters of the jobs list; only <c>status</c> may be repeated.</summary>
+    public static readonly HashSet<string> Known =
         ["page", "limit", "status", "type", "source_type", "dataset", "session_id", "sort_by", "sort_order", "cursor"];
 
     public static (JobQuery? Query, Dictionary<string, string[]> Errors) Parse(IQueryCollection query) =>

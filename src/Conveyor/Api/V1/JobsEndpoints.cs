@@ -41,6 +41,7 @@ public static class JobsEndpoints
 
         group.MapGet("/", ListAsync)
             .RequireAuthorization(Policies.Viewer)
+            .AllowQuery([.. JobListQueryParser.Known], ["status"])
             .WithName("ListJobs")
             .WithSummary("List jobs")
             .WithDescription("Filters: status (comma-separated), type, source_type, dataset, session_id. Sort: sort_by " +

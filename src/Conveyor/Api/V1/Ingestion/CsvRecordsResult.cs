@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Conveyor.Core;
 using Conveyor.Storage;
 
 namespace Conveyor.Api.V1.Ingestion;
@@ -24,8 +25,7 @@ public sealed class CsvRecordsResult(IRecordReader store, RecordQuery query, int
             var rows = await store.ListRecordsAsync(q, ct);
             foreach (var row in rows)
             {
-                using var document = JsonDocument.Parse(row.Data);
-                var data = document.RootElement;
+                var data = StoredJson.Parse(row.Data, Null);
                 if (columns is null)
                 {
                     columns = data.ValueKind == JsonValueKind.Object ? data.EnumerateObject().Select(p => p.Name).ToList() : ["value"];
@@ -46,6 +46,8 @@ public sealed class CsvRecordsResult(IRecordReader store, RecordQuery query, int
         }
         await writer.FlushAsync(ct);
     }
+
+    private static readonly JsonElement Null = JsonDocument.Parse("null").RootElement.Clone();
 
     private static string Text(JsonElement value) => value.ValueKind switch
     {

@@ -2,6 +2,7 @@ using Conveyor.Auth;
 using System.Buffers.Text;
 using System.Text;
 using System.Text.Json;
+using Conveyor.Core;
 using Conveyor.Storage;
 using Microsoft.Net.Http.Headers;
 
@@ -25,6 +26,7 @@ public static class DataEndpoints
             .Produces<JsonElement>()
             .ProducesProblem(StatusCodes.Status404NotFound);
         jobs.MapGet("/{id}/records", JobRecordsAsync)
+            .AllowQuery("limit", "cursor")
             .WithName("GetJobRecords")
             .WithSummary("The job's loaded rows (keyset paging with cursor; Accept: text/csv for CSV)")
             .Produces<RecordListResource>()
@@ -42,6 +44,7 @@ public static class DataEndpoints
             .WithSummary("Datasets with rows from succeeded jobs")
             .Produces<DatasetListResource>();
         datasets.MapGet("/{name}/records", DatasetRecordsAsync)
+            .AllowQuery("limit", "cursor")
             .WithName("GetDatasetRecords")
             .WithSummary("A dataset's rows from succeeded jobs (keyset paging with cursor; Accept: text/csv for CSV)")
             .Produces<RecordListResource>()
@@ -54,8 +57,7 @@ public static class DataEndpoints
         if (await jobs.GetAsync(jobId, ct) is null) return Problems.NotFound($"Job {jobId}");
         var detection = await store.GetDetectionAsync(jobId, ct);
         if (detection is null) return Problems.NotFound($"A detection result for job {jobId}");
-        using var document = JsonDocument.Parse(detection.Result);
-        return TypedResults.Ok(document.RootElement.Clone());
+        return TypedResults.Ok(StoredJson.Parse(detection.Result, JobMetadata.Empty));
     }
 
     private static async Task<IResult> FailuresAsync(string id, IJobReader jobs, IRecordReader store, CancellationToken ct)
@@ -106,7 +108,7 @@ public static class DataEndpoints
         var links = new Dictionary<string, Link> { ["self"] = new(context.Request.Path + context.Request.QueryString) };
         if (next is not null) links["next"] = new($"{self}?limit={limit}&cursor={next}");
         return TypedResults.Ok(new RecordListResource(
-            page.Select(r => new RecordResource(r.JobId, r.RowNumber, r.Dataset, JsonDocument.Parse(r.Data).RootElement)).ToList(),
+            page.Select(r => new RecordResource(r.JobId, r.RowNumber, r.Dataset, StoredJson.Parse(r.Data, JobMetadata.Empty))).ToList(),
             next, links));
     }
 

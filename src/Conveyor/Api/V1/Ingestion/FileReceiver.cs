@@ -19,7 +19,7 @@ public static class FileReceiver
         Func<SniffResult, string?> refuse, CancellationToken ct)
     {
         var head = new byte[ContentSniffer.HeadBytes];
-        var headLength = await body.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct);
+        var headLength = await RequestBodyException.Wrap(() => body.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct));
         if (headLength > maxBytes) throw UploadRejectedException.TooLarge($"A file may be at most {maxBytes} bytes.");
         var (sniff, detection) = ContentDetector.Detect(head.AsSpan(0, headLength), complete: headLength < head.Length);
         if (sniff.Kind is ContentKind.Refused) throw UploadRejectedException.Unsupported(sniff.Reason ?? "This type of file is not accepted.");
@@ -43,7 +43,7 @@ public static class FileReceiver
                 hash.AppendData(head, 0, headLength);
                 await file.WriteAsync(head.AsMemory(0, headLength), ct);
                 int read;
-                while ((read = await body.ReadAsync(buffer.AsMemory(0, CopyBuffer), ct)) > 0)
+                while ((read = await RequestBodyException.Wrap(() => body.ReadAsync(buffer.AsMemory(0, CopyBuffer), ct))) > 0)
                 {
                     size += read;
                     if (size > maxBytes) throw UploadRejectedException.TooLarge($"A file may be at most {maxBytes} bytes.");

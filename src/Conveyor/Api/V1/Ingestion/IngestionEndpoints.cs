@@ -1,3 +1,4 @@
+using Conveyor.Api.Json;
 using Conveyor.Application;
 using Conveyor.Auth;
 using Conveyor.Audit;
@@ -52,6 +53,7 @@ public static class IngestionEndpoints
                 "Query: dataset, priority. The body streams to storage and a json or ndjson job is queued (201).")
             .RequireAuthorization(Policies.Submitter)
             .Audited(AuditActions.JobIngest)
+            .AllowQuery("dataset", "priority")
             .Produces<JobResource>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -84,7 +86,7 @@ public static class IngestionEndpoints
             // (a 101 MB upload took 0.32 s instead of 0.47 s).
             var reader = new MultipartReader(boundary, request.Body, 256 * 1024) { HeadersLengthLimit = 16 * 1024 };
             MultipartSection? section;
-            while ((section = await reader.ReadNextSectionAsync(ct)) is not null)
+            while ((section = await RequestBodyException.Wrap(() => reader.ReadNextSectionAsync(ct))) is not null)
             {
                 if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) ||
                     !disposition.DispositionType.Equals("form-data"))
@@ -93,7 +95,7 @@ public static class IngestionEndpoints
                 if (fileName is null)
                 {
                     var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value;
-                    var value = await ReadFieldAsync(section.Body, ct);
+                    var value = await ReadFieldAsync(name, section.Body, ct);
                     switch (name)
                     {
                         case "dataset": dataset = value; break;
@@ -183,16 +185,10 @@ public static class IngestionEndpoints
         JsonElement? meta = null;
         if (!string.IsNullOrEmpty(metadata))
         {
-            try
-            {
-                using var document = JsonDocument.Parse(metadata);
-                if (document.RootElement.ValueKind != JsonValueKind.Object) errors["metadata"] = ["Must be a JSON object."];
-                else meta = document.RootElement.Clone();
-            }
-            catch (JsonException)
-            {
-                errors["metadata"] = ["Must be a JSON object."];
-            }
+            // The same check as every JSON body (StrictJson), so a form field cannot store what a body may not.
+            var (value2, error) = StrictJson.ParseObject(System.Text.Encoding.UTF8.GetBytes(metadata));
+            if (error is not null) errors["metadata"] = [error];
+            else meta = value2;
         }
         var settings = new UploadSettings(string.IsNullOrEmpty(dataset) ? null : dataset, value, meta);
         foreach (var (field, messages) in UploadService.Validate(settings)) errors.TryAdd(field, messages);
@@ -209,18 +205,24 @@ public static class IngestionEndpoints
         sniff.JobType is { } type && handlers.IsKnown(type) ? null
         : $"Content detected as {sniff.Kind.ToString().ToLowerInvariant()} has no handler on this server; Conveyor takes CSV, JSON and NDJSON (optionally gzipped).";
 
-    private static string? Truncate(string? name) => name is null ? null : name.Length <= 255 ? name : name[..255];
+    /// <summary>
+    /// The client's file name as stored and shown: without control or format characters (NUL, ESC, U+202E…) and unpaired
+    /// surrogates, at most 255 characters; the name on disk is <see cref="FileNames.Sanitize"/>'s.
+    /// </summary>
+    private static string? Truncate(string? name) => DisplayText.Clean(name, 255);
 
     private static void AllowBody(HttpContext context, long max)
     {
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature) feature.MaxRequestBodySize = max;
     }
 
-    private static async Task<string> ReadFieldAsync(Stream body, CancellationToken ct)
+    private static async Task<string> ReadFieldAsync(string? name, Stream body, CancellationToken ct)
     {
         var buffer = new byte[MaxFieldBytes + 1];
-        var read = await body.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct);
+        var read = await RequestBodyException.Wrap(() => body.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct));
         if (read > MaxFieldBytes) throw UploadRejectedException.TooLarge($"A form field may be at most {MaxFieldBytes} bytes.");
+        if (!System.Text.Unicode.Utf8.IsValid(buffer.AsSpan(0, read)))
+            throw UploadRejectedException.BadRequest($"The form field '{name}' is not valid UTF-8.");
         return System.Text.Encoding.UTF8.GetString(buffer, 0, read);
     }
 
@@ -230,7 +232,8 @@ public static class IngestionEndpoints
         ValidationFailed validation => Problems.Validation(validation.Errors),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
             UploadRejectedException.TooLarge("The request body is too large.").ToProblem(),
-        BadHttpRequestException or InvalidDataException => Problems.BadRequest("The multipart body is malformed or ended early."),
+        RequestBodyException or IOException or OperationCanceledException when context.RequestAborted.IsCancellationRequested => Results.Empty,
+        BadHttpRequestException or InvalidDataException or RequestBodyException => Problems.BadRequest("The multipart body is malformed or ended early."),
         IOException when context.RequestAborted.IsCancellationRequested => Results.Empty,
         OperationCanceledException when context.RequestAborted.IsCancellationRequested => Results.Empty,
         IOException io when IsDiskFull(io) => TypedResults.Problem(detail: "The storage root is full.", statusCode: StatusCodes.Status507InsufficientStorage,
