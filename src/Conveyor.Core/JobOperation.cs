@@ -21,6 +21,12 @@ public enum JobOperation
     /// <summary>The handler threw: retried with back-off while attempts remain.</summary>
     Fail,
 
+    /// <summary>
+    /// The handler threw a failure that no retry can fix (malformed input, a row over the size limit): failed at
+    /// once, whatever attempts remain (Oban's discard, River's JobCancel).
+    /// </summary>
+    Discard,
+
     /// <summary>The handler stopped because its cancel was requested.</summary>
     AcknowledgeCancel,
 

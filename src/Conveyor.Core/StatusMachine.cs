@@ -50,6 +50,11 @@ public static class StatusMachine
                     : job.AttemptsRemain
                         ? Finish(job, JobStatus.Queued, JobEventTypes.RetryScheduled)
                         : Finish(job, JobStatus.Failed, JobEventTypes.Failed),
+            JobOperation.Discard => s != JobStatus.Running
+                ? TransitionResult.Rejected(s, NotRunning)
+                : job.CancelRequested
+                    ? Finish(job, JobStatus.Cancelled, JobEventTypes.Cancelled)
+                    : Finish(job, JobStatus.Failed, JobEventTypes.Failed),
             JobOperation.AcknowledgeCancel => Finish(job, JobStatus.Cancelled, JobEventTypes.Cancelled),
             JobOperation.Rescue => s != JobStatus.Running
                 ? TransitionResult.Rejected(s, NotRunning)

@@ -80,7 +80,10 @@ internal sealed class JobExecutor(JobHandlerRegistry handlers, HeldJobs held, Jo
         {
             var reference = ErrorReference.New();
             WorkerLog.HandlerFailed(_logger, e, job.Id, reference);
-            return Failure(job, SafeError.Sanitize(e.Message), reference);
+            // A failure no retry can fix fails the job at once, whatever attempts remain.
+            return e is JobFailedException { Retryable: false }
+                ? new Completion(job.Id, JobOperation.Discard, new TransitionInput { Error = SafeError.Sanitize(e.Message), ErrorRef = reference })
+                : Failure(job, SafeError.Sanitize(e.Message), reference);
         }
     }
 

@@ -110,6 +110,17 @@ public sealed class StatusMachineTests
         { Given.FailedAlreadyRetriedAsNew, Fail, Rejected, F, null, NotRunning },
         { Given.Cancelled, Fail, Rejected, C, null, NotRunning },
 
+        // discard: a failure no retry can fix fails at once, attempts left or not; a requested cancel still wins.
+        { Given.Queued, Discard, Rejected, Q, null, NotRunning },
+        { Given.Running, Discard, Applied, F, "failed", null },
+        { Given.RunningCancelRequested, Discard, Applied, C, "cancelled", null },
+        { Given.RunningLastAttempt, Discard, Applied, F, "failed", null },
+        { Given.RunningLastAttemptCancelRequested, Discard, Applied, C, "cancelled", null },
+        { Given.Succeeded, Discard, Rejected, S, null, NotRunning },
+        { Given.Failed, Discard, Rejected, F, null, NotRunning },
+        { Given.FailedAlreadyRetriedAsNew, Discard, Rejected, F, null, NotRunning },
+        { Given.Cancelled, Discard, Rejected, C, null, NotRunning },
+
         // acknowledge cancel: the handler stopped.
         { Given.Queued, AcknowledgeCancel, Rejected, Q, null, NotRunning },
         { Given.Running, AcknowledgeCancel, Applied, C, "cancelled", null },
@@ -193,6 +204,7 @@ public sealed class StatusMachineTests
     [Theory]
     [InlineData(Succeed)]
     [InlineData(Fail)]
+    [InlineData(Discard)]
     [InlineData(AcknowledgeCancel)]
     [InlineData(Rescue)]
     [InlineData(Release)]

@@ -146,8 +146,10 @@ public abstract partial class JobStoreContract
                 break;
         }
 
-        var (_, broken) = await AuditVerifier.VerifyAsync(AuditLog.ReadAuditChainAsync, Ct);
+        var (good, broken) = await AuditVerifier.VerifyAsync(AuditLog.ReadAuditChainAsync, Ct);
         Assert.NotNull(broken);
+        // The events before the break held, though none of the pages was full (conveyor audit verify said 0).
+        Assert.Equal(2, good);
         // A removed row shows at the one after the gap; a changed or inserted one at itself.
         Assert.Equal(tamper == Tamper.Remove ? 4 : 3, broken.Seq);
         if (tamper == Tamper.Change) Assert.Equal(third.Id, broken.Id);

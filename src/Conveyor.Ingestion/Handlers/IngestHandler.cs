@@ -50,12 +50,19 @@ public sealed class IngestHandler(string type, IRecordLoader records, IJobReader
         }
         else
         {
-            throw new JobFailedException("The job has no stored file and no http(s) source_uri to load from.");
+            throw JobFailedException.Permanent("The job has no stored file and no http(s) source_uri to load from.");
         }
 
         try
         {
             await LoadAsync(context, path, saveDetection, settings, ct);
+        }
+        catch (JobFailedException e) when (fetched is null && e.Retryable)
+        {
+            // Every failure the load itself raises comes from the file's bytes (malformed JSON, a row over the size
+            // limit, too many bad rows, an expansion limit): a stored file never changes, so no retry can succeed. A
+            // URL's content may, so a fetched source keeps its retries.
+            throw JobFailedException.Permanent(e.Message);
         }
         finally
         {

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Conveyor.Core;
 
 namespace Conveyor.Ingestion.Readers;
 
@@ -53,7 +54,7 @@ public static class JsonRecordReader
             }
             if (span.Length > 0 && span[^1] == '\r') span = span[..^1];
             if (span.Trim(" \t"u8).Length == 0) continue;
-            var reason = ValidateObject(span);
+            var reason = ValidateObject(span) ?? StrictJson.CheckRow(span);
             if (reason is null) await sink.RowAsync(text.Of(span), ct);
             else sink.Fail(line, reason);
         }
@@ -81,8 +82,9 @@ public static class JsonRecordReader
                 {
                     var at = consumed + range.Start;
                     var span = buffer.AsSpan(at, range.Length);
-                    if (span[0] == '{') await sink.RowAsync(text.Of(span), ct);
-                    else sink.Fail(line + buffer.AsSpan(0, at).Count((byte)'\n'), "The element is not a JSON object.");
+                    var reason = span[0] == '{' ? StrictJson.CheckRow(span) : "The element is not a JSON object.";
+                    if (reason is null) await sink.RowAsync(text.Of(span), ct);
+                    else sink.Fail(line + buffer.AsSpan(0, at).Count((byte)'\n'), reason);
                 }
                 consumed += progress;
                 if (done) return;

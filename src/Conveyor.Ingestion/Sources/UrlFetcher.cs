@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace Conveyor.Ingestion.Sources;
 
 /// <summary>
-/// Checks and fetches http(s) sources: only allowed hosts, redirects only within the same host, and (unless
+/// Checks and fetches http(s) sources: only allowed hosts, redirects only within the same origin, and (unless
 /// allowed) never a private address — checked on the address actually connected to, so DNS cannot swap it.
 /// </summary>
 public sealed class UrlFetcher : IDisposable
@@ -56,8 +56,10 @@ public sealed class UrlFetcher : IDisposable
             if ((int)response.StatusCode is >= 300 and < 400 && response.Headers.Location is { } location)
             {
                 var next = location.IsAbsoluteUri ? location : new Uri(current, location);
-                if (!string.Equals(next.Host, current.Host, StringComparison.OrdinalIgnoreCase) || hop >= MaxRedirects)
-                    throw new JobFailedException("The source redirected to another host (or too often); redirects stay on the same host.");
+                // Another port or scheme on the same host is another service (a redirect to 127.0.0.1:6379, to https
+                // elsewhere): only the very same origin is followed.
+                if (!SameOrigin(next, current) || hop >= MaxRedirects)
+                    throw new JobFailedException("The source redirected to another origin (or too often); redirects keep the scheme, host and port.");
                 if (Refusal(next.ToString()) is { } why) throw new JobFailedException(why);
                 current = next;
                 continue;
@@ -91,6 +93,9 @@ public sealed class UrlFetcher : IDisposable
             }
         }
     }
+
+    private static bool SameOrigin(Uri a, Uri b) =>
+        a.Scheme == b.Scheme && a.Port == b.Port && string.Equals(a.Host, b.Host, StringComparison.OrdinalIgnoreCase);
 
     private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)
     {

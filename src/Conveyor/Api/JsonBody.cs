@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Conveyor.Core;
 using Conveyor.Api.Json;
 
 namespace Conveyor.Api;

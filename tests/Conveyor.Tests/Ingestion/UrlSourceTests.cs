@@ -81,11 +81,32 @@ public abstract class UrlSource(TestServer server, HttpSource source)
 
         Assert.True(done.Status() == "failed", done.ToJsonString());
         var error = done["error"]!.GetValue<string>();
-        Assert.Contains("redirected to another host", error);
+        Assert.Contains("redirects keep the scheme, host and port", error);
         Assert.DoesNotContain(server.DataDirectory, error);
         Assert.DoesNotContain(" at ", error);
         Assert.DoesNotContain(path, source.Requests);
         Assert.Equal(0, await server.Database.CountAsync("records", "job_id = @id", done.Id()));
+        Assert.Empty(await server.Client.RecordsAsync($"/api/v1/datasets/{dataset}/records"));
+        Assert.Empty(leftBehind);
+    }
+
+    [Theory]
+    [InlineData("another port")]
+    [InlineData("https on the same host")]
+    public async Task A_redirect_to_another_port_or_scheme_fails_the_job_and_asks_nothing_there(string where)
+    {
+        // Another service on the same address, with data of its own.
+        await using var other = await HttpSource.StartAsync();
+        var path = $"/{Guid.NewGuid():N}/secret.csv";
+        other.Serve(path, PeopleCsv);
+        var away = $"/{Guid.NewGuid():N}/away";
+        source.Redirect(away, where == "another port" ? other.Url(path) : $"https://127.0.0.1:{other.Port}{path}");
+
+        var (done, dataset, leftBehind) = await RunAsync(source.Url(away));
+
+        Assert.True(done.Status() == "failed", done.ToJsonString());
+        Assert.Contains("redirects keep the scheme, host and port", done["error"]!.GetValue<string>());
+        Assert.Empty(other.Requests);
         Assert.Empty(await server.Client.RecordsAsync($"/api/v1/datasets/{dataset}/records"));
         Assert.Empty(leftBehind);
     }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Conveyor.Core;
 using System.Text.Json.Serialization;
 
 namespace Conveyor.Api.Json;
