@@ -26,6 +26,7 @@ public sealed class JobService(IJobAdmin jobs, IAuditLog audit, JobHandlerRegist
         if (key is not null && (key.Length > MaxIdempotencyKeyLength || key.Any(c => c < 0x21 || c > 0x7e)))
             errors["Idempotency-Key"] = [$"Must be 1-{MaxIdempotencyKeyLength} printable ASCII characters without spaces."];
         if (errors.Count > 0) return await RejectAsync<Job>(context, null, errors, ct);
+        if (LimitsRefusal(request.Metadata, context) is { } refusal) return await ForbidAsync<Job>(context, null, refusal, ct);
 
         var job = NewJobs.From(request, context.Actor) with
         {
@@ -57,6 +58,10 @@ public sealed class JobService(IJobAdmin jobs, IAuditLog audit, JobHandlerRegist
             }
         }
         if (errors.Count > 0) return await RejectAsync<IReadOnlyList<Job>>(context, null, errors, ct);
+        foreach (var request in requests!)
+        {
+            if (LimitsRefusal(request!.Metadata, context) is { } refusal) return await ForbidAsync<IReadOnlyList<Job>>(context, null, refusal, ct);
+        }
 
         var batch = context with { Details = $$"""{"count":{{requests!.Count}}}""" };
         var created = await jobs.CreateBatchAsync(requests.Select(r => NewJobs.From(r!, context.Actor)).ToList(), batch, ct);
@@ -95,6 +100,7 @@ public sealed class JobService(IJobAdmin jobs, IAuditLog audit, JobHandlerRegist
             var errors = JobCreateRequestValidator.ValidateSettings(change.Mode, change.Priority, change.Metadata, change.Dataset, change.MaxAttempts)
                 .ToDictionary(e => "config_override." + e.Key, e => e.Value, StringComparer.Ordinal);
             if (errors.Count > 0) return await RejectAsync<Job>(context, id.ToString(), errors, ct);
+            if (LimitsRefusal(change.Metadata, context) is { } refusal) return await ForbidAsync<Job>(context, id.ToString(), refusal, ct);
         }
 
         var outcome = await jobs.RetryAsNewAsync(id, original => NewJobs.From(NewJobs.RetryRequest(original, change), context.Actor) with
@@ -120,6 +126,19 @@ public sealed class JobService(IJobAdmin jobs, IAuditLog audit, JobHandlerRegist
         else if (loads && request.SourceUri is null)
             errors["source_uri"] = [$"A {request.Type} job created here loads from an http(s) source_uri; upload files with POST /api/v1/upload."];
         return errors;
+    }
+
+    /// <summary>Why the metadata may not set a job's ingestion limits for this caller (only an admin may), or null.</summary>
+    internal static string? LimitsRefusal(System.Text.Json.JsonElement? metadata, AuditContext context) =>
+        Ingestion.IngestionLimits.Refusal(metadata, isAdmin: context.Role == AdminRole);
+
+    /// <summary>The role that may change a job's ingestion limits (the access model's top role).</summary>
+    internal const string AdminRole = "admin";
+
+    private async Task<Outcome<T>> ForbidAsync<T>(AuditContext context, string? target, string detail, CancellationToken ct)
+    {
+        await audit.AppendAuditAsync(context, target, AuditOutcomes.Rejected, ct);
+        return Outcome.Forbidden<T>(detail);
     }
 
     private async Task<Outcome<T>> RejectAsync<T>(AuditContext context, string? target, Dictionary<string, string[]> errors, CancellationToken ct)

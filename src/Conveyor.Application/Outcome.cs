@@ -21,5 +21,7 @@ public static class Outcome
     /// <param name="what">What was not found, as a sentence's subject (<c>Job 0198…</c>).</param>
     public static Outcome<T> NotFound<T>(string what) => new(OutcomeKind.NotFound, default, null, what);
 
+    public static Outcome<T> Forbidden<T>(string detail) => new(OutcomeKind.Forbidden, default, null, detail);
+
     public static Outcome<T> Conflict<T>(string detail) => new(OutcomeKind.Conflict, default, null, detail);
 }

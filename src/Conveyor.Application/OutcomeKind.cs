@@ -15,6 +15,9 @@ public enum OutcomeKind
     /// <summary>The input broke a rule; <see cref="Outcome{T}.Errors"/> says which, by field (400).</summary>
     Invalid,
 
+    /// <summary>The caller's role may not ask for this (an ingestion limit set by someone not an admin); <see cref="Outcome{T}.Detail"/> says what (403).</summary>
+    Forbidden,
+
     /// <summary>The job named does not exist (404).</summary>
     NotFound,
 

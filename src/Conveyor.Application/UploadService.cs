@@ -30,6 +30,11 @@ public sealed class UploadService(IUploadStore store, IAuditLog audit, TimeProvi
             await audit.AppendAuditAsync(context, null, AuditOutcomes.Rejected, ct);
             return Outcome.Invalid<IReadOnlyList<Job>>(errors);
         }
+        if (JobService.LimitsRefusal(settings.Metadata, context) is { } refusal)
+        {
+            await audit.AppendAuditAsync(context, null, AuditOutcomes.Rejected, ct);
+            return Outcome.Forbidden<IReadOnlyList<Job>>(refusal);
+        }
 
         var now = time.GetUtcNow();
         var uploads = files.Select(file => new NewUpload(

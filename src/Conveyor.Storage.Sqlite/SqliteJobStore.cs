@@ -60,7 +60,9 @@ public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStor
         var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(ct);
         await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000;";
+        // journal_size_limit: after a checkpoint the WAL is cut back to 64 MiB, instead of keeping the size of the
+        // largest load it ever held.
+        pragma.CommandText = "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000; PRAGMA journal_size_limit = 67108864;";
         await pragma.ExecuteNonQueryAsync(ct);
         return connection;
     }
@@ -107,10 +109,20 @@ public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStor
     public async Task MigrateAsync(CancellationToken ct)
     {
         await using (var connection = await OpenAsync(ct))
-        await using (var wal = connection.CreateCommand())
         {
-            wal.CommandText = "PRAGMA journal_mode = WAL;";
-            await wal.ExecuteNonQueryAsync(ct);
+            // Incremental auto-vacuum, so a purge can hand its pages back (PurgeRecordsAsync). A file made before it
+            // (or a new one) is rebuilt once by VACUUM, which must run outside a transaction, hence here and not in a
+            // numbered migration.
+            await using var mode = connection.CreateCommand();
+            mode.CommandText = "PRAGMA auto_vacuum";
+            if (Convert.ToInt64(await mode.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture) != 2)
+            {
+                _logger.LogInformation("Turning on SQLite incremental auto-vacuum (VACUUM, once)");
+                mode.CommandText = "PRAGMA auto_vacuum = INCREMENTAL; VACUUM;";
+                await mode.ExecuteNonQueryAsync(ct);
+            }
+            mode.CommandText = "PRAGMA journal_mode = WAL;";
+            await mode.ExecuteNonQueryAsync(ct);
         }
 
         await WriteAsync(async (connection, tx) =>

@@ -105,7 +105,9 @@ public sealed class IngestHandler(string type, IRecordLoader records, IJobReader
         fileStream.Position = 0;
 
         var size = fileStream.Length;
+        var limits = IngestionLimits.Of(job.Metadata, settings);
         Stream input = sniff.Gzip ? new GZipStream(fileStream, CompressionMode.Decompress, leaveOpen: true) : fileStream;
+        input = new ExpansionGuard(input, fileStream, sniff.Gzip, limits, settings.ExpansionCheckAfterBytes);
         if (sniff.Kind is not ContentKind.Csv && sniff.Encoding is UnicodeEncoding utf16)
             input = Encoding.CreateTranscodingStream(input, utf16, Encoding.UTF8, leaveOpen: false);
 
@@ -115,7 +117,7 @@ public sealed class IngestHandler(string type, IRecordLoader records, IJobReader
         await using (var load = await records.BeginLoadAsync(fence, ct))
         {
             sink = new LoadSink(load, context.Progress, () => size == 0 ? 1 : (double)fileStream.Position / size,
-                settings.KeptFailures, settings.ProgressEveryRows);
+                settings.KeptFailures, settings.ProgressEveryRows, limits.MaxRows);
             try
             {
                 switch (sniff.Kind)

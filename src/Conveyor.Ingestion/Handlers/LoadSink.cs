@@ -8,8 +8,8 @@ namespace Conveyor.Ingestion.Handlers;
 /// Numbers rows 1, 2, 3… into the load, keeps the first failures, and reports progress every N rows with
 /// <c>records_total</c> estimated from the share of the file read so far.
 /// </summary>
-internal sealed class LoadSink(IRecordLoad load, IProgressReporter progress, Func<double> fractionRead, int keptFailures, int reportEvery)
-    : IRowSink
+internal sealed class LoadSink(IRecordLoad load, IProgressReporter progress, Func<double> fractionRead, int keptFailures, int reportEvery,
+    long maxRows = long.MaxValue) : IRowSink
 {
     private readonly List<RecordFailure> _failures = [];
     private long _nextReport = reportEvery;
@@ -22,15 +22,23 @@ internal sealed class LoadSink(IRecordLoad load, IProgressReporter progress, Fun
 
     public async ValueTask RowAsync(ReadOnlyMemory<char> json, CancellationToken ct)
     {
+        CheckRows();
         await load.AddAsync(++Loaded, json, ct);
         if (Loaded + Failed >= _nextReport) Report();
     }
 
     public void Fail(long lineNumber, string reason)
     {
+        CheckRows();
         Failed++;
         if (_failures.Count < keptFailures) _failures.Add(new RecordFailure(lineNumber, reason));
         if (Loaded + Failed >= _nextReport) Report();
+    }
+
+    private void CheckRows()
+    {
+        if (Loaded + Failed >= maxRows)
+            throw JobFailedException.Permanent($"The file holds more than {maxRows} rows, the limit of Conveyor:Ingestion:MaxRows.");
     }
 
     private void Report()
