@@ -35,7 +35,15 @@ public static class StoredJson
     /// the same instance when there is none. In JSON text a backslash only ever starts an escape inside a string, so a
     /// scan of the escapes is exact.
     /// </summary>
-    public static string Repair(string json)
+    public static string Repair(string json) => Repair(json, nul: false);
+
+    /// <summary>
+    /// As <see cref="Repair(string)"/>, and a NUL (<c>\u0000</c>, which PostgreSQL's jsonb cannot hold) becomes U+FFFD
+    /// too: for JSON the server builds from a client's bytes before storing it (a detection result's sample rows).
+    /// </summary>
+    public static string Storable(string json) => Repair(json, nul: true);
+
+    private static string Repair(string json, bool nul)
     {
         var at = json.IndexOf('\\');
         if (at < 0) return json;
@@ -59,7 +67,7 @@ public static class StoredJson
                 i += 12;
                 continue;
             }
-            if (char.IsSurrogate(unit))
+            if (char.IsSurrogate(unit) || (nul && unit == '\0'))
             {
                 repaired ??= new StringBuilder(json.Length);
                 repaired.Append(json, copied, i - copied).Append(Replacement);

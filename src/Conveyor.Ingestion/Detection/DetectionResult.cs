@@ -26,7 +26,23 @@ public sealed record DetectionResult
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    /// <summary>
+    /// The result as stored: sample rows come from the client's bytes, so a NUL or a lone surrogate in them becomes
+    /// U+FFFD (jsonb cannot hold the one, no writer can write the other), and rows that cannot be written at all are left out.
+    /// </summary>
+    public string ToJson()
+    {
+        string json;
+        try
+        {
+            json = JsonSerializer.Serialize(this, JsonOptions);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
+        {
+            json = JsonSerializer.Serialize(this with { SampleRows = [] }, JsonOptions);
+        }
+        return Conveyor.Core.StoredJson.Storable(json);
+    }
 
     public static DetectionResult? FromJson(string json) => JsonSerializer.Deserialize<DetectionResult>(json, JsonOptions);
 }
