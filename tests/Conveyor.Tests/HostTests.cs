@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
@@ -144,6 +145,12 @@ public sealed partial class HostTests(SqliteServerFixture fixture) : IClassFixtu
             Assert.Contains("\"example\"", operation!.ToJsonString());
         }
         Assert.Contains("records_processed", text);
+        // The query parameters each route takes (and only those: StrictRequestFilter refuses the rest).
+        static List<string> Query(JsonNode? operation) =>
+            operation!["parameters"]!.AsArray().Where(p => p!["in"]!.GetValue<string>() == "query").Select(p => p!["name"]!.GetValue<string>()).ToList();
+        Assert.Equal(["action", "actor", "cursor", "from", "limit", "target", "to"], Query(paths["/api/v1/audit"]?["get"]).Order());
+        Assert.Contains("cursor", Query(paths["/api/v1/jobs"]?["get"]));
+        Assert.Equal(["dataset", "priority"], Query(paths["/api/v1/ingest/json"]?["post"]).Order());
 
         using var docs = await fixture.Server.Client.GetAsync("/docs/");
         Assert.Equal(HttpStatusCode.OK, docs.StatusCode);

@@ -45,6 +45,7 @@ public static class ConveyorHost
         services.AddOpenApi(o =>
         {
             o.AddExamples();
+            o.AddQueryParameters();
             o.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info.Title = "Conveyor API";

@@ -25,7 +25,9 @@ public static class JobsEndpoints
             .Produces<JobResource>(StatusCodes.Status201Created)
             .Produces<JobResource>(StatusCodes.Status200OK)
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .WithExamples(request: ApiExamples.CreateRequest, responses: [(201, ApiExamples.QueuedJob), (400, ApiExamples.ValidationProblem)]);
 
@@ -37,6 +39,8 @@ public static class JobsEndpoints
             .Accepts<BatchCreateRequest>("application/json")
             .Produces<BatchCreateResource>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .WithExamples(request: ApiExamples.BatchRequest, responses: [(201, ApiExamples.BatchResponse)]);
 
         group.MapGet("/", ListAsync)

@@ -42,6 +42,7 @@ public static class IngestionEndpoints
             .Audited(AuditActions.JobUpload)
             .Produces<BatchCreateResource>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status507InsufficientStorage);
