@@ -22,6 +22,7 @@ public static class AdminJobsEndpoints
 
         group.MapGet("/", ListAsync)
             .RequireAuthorization(Policies.Operator)
+            .AllowQuery([.. Known], ["status"])
             .WithName("ListAdminJobs")
             .WithSummary("The processing queue, most recently updated first (seeds 000/001)")
             .WithDescription("Filters: status (comma-separated), type, session_id; limit 1-100 (default 20); cursor from next_cursor.")
