@@ -41,15 +41,17 @@ internal sealed class ExpansionGuard(Stream inner, Stream compressed, bool gzip,
         return read;
     }
 
+    private const string ForwardOnly = "The expanded bytes are read once, forward only.";
+
     public override bool CanRead => true;
     public override bool CanSeek => false;
     public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => _expanded; set => throw new NotSupportedException(); }
+    public override long Length => throw new NotSupportedException(ForwardOnly);
+    public override long Position { get => _expanded; set => throw new NotSupportedException(ForwardOnly); }
     public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException(ForwardOnly);
+    public override void SetLength(long value) => throw new NotSupportedException(ForwardOnly);
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException(ForwardOnly);
 
     protected override void Dispose(bool disposing)
     {
