@@ -10,10 +10,7 @@ public static class CsvDialectDetector
     /// <summary>The best delimiter with the share of sample records that have its most common field count.</summary>
     public static (char Delimiter, double Consistency, int Fields) FindDelimiter(string text, bool complete)
     {
-        // Plain locals rather than a tuple: Stryker cannot compile mutants of a method that reassigns a tuple.
-        var bestDelimiter = ',';
-        var bestConsistency = 0.0;
-        var bestFields = 1;
+        var best = (Delimiter: ',', Consistency: 0.0, Fields: 1);
         foreach (var delimiter in Delimiters)
         {
             var records = Split(text, delimiter, '"', complete, 200);
@@ -22,14 +19,10 @@ public static class CsvDialectDetector
             if (mode.Key < 2) continue;
             var consistency = (double)mode.Count() / records.Count;
             // Prefer the more consistent split; on a tie, the one that makes more fields.
-            if (consistency > bestConsistency + 1e-9 || (Math.Abs(consistency - bestConsistency) < 1e-9 && mode.Key > bestFields))
-            {
-                bestDelimiter = delimiter;
-                bestConsistency = consistency;
-                bestFields = mode.Key;
-            }
+            if (consistency > best.Consistency + 1e-9 || (Math.Abs(consistency - best.Consistency) < 1e-9 && mode.Key > best.Fields))
+                best = (delimiter, consistency, mode.Key);
         }
-        return (bestDelimiter, bestConsistency, bestFields);
+        return best;
     }
 
     /// <summary>Delimited text: most sample lines split into the same number (at least two) of fields.</summary>

@@ -75,6 +75,7 @@ public sealed class ContentDetectorTests
         var d = Detect("a,b,c\n1,2,3\n4,5,6\n7,8,9\n10,11\n");
 
         Assert.Equal(("csv", 0.8), (d.Type, d.Confidence));
+        Assert.Equal(["a:integer", "b:integer", "c:integer"], Columns(d)); // the missing cell is empty, not text
         Assert.Equal("""{"a":"10","b":"11","c":""}""", Samples(d)[^1]);
     }
 
@@ -260,8 +261,8 @@ public sealed class ContentDetectorTests
     [Fact]
     public void A_key_that_is_only_ever_null_has_the_type_null()
     {
-        var d = Detect("""[{"a": null, "b": 1}, {"a": null, "b": 2}]""");
+        var d = Detect("""[{"a": null, "b": 1, "c": true}, {"a": null, "b": 2, "c": false}]""");
 
-        Assert.Equal(["a:null", "b:integer"], Columns(d));
+        Assert.Equal(["a:null", "b:integer", "c:boolean"], Columns(d));
     }
 }
