@@ -153,14 +153,17 @@ public sealed class JsonArrayReaderTests
         Assert.Empty(sink.Failures);
     }
 
-    [Fact]
-    public async Task One_element_over_the_element_limit_is_refused_with_its_line()
+    [Theory]
+    [InlineData("[\n{\"n\":1},\n", 3)]
+    [InlineData("[", 1)]
+    public async Task One_element_over_the_element_limit_is_refused_with_the_line_it_starts_on(string before, int line)
     {
-        var huge = "[\n{\"n\":1},\n{\"big\":\"" + new string('b', JsonRecordReader.MaxElementBytes) + "\"}]";
+        // The element spans lines itself: the line reported is where it starts.
+        var huge = before + "{\"big\":\n\"" + new string('b', JsonRecordReader.MaxElementBytes) + "\"}]";
 
         var error = await Assert.ThrowsAsync<InvalidDataException>(() => Read.JsonArray(huge));
 
-        Assert.Equal($"An element near line 3 is larger than {JsonRecordReader.MaxElementBytes} bytes.", error.Message);
+        Assert.Equal($"An element near line {line} is larger than {JsonRecordReader.MaxElementBytes} bytes.", error.Message);
     }
 
     [Fact]
