@@ -22,7 +22,7 @@ public sealed class CliAccessTests
 
         Assert.Equal(0, (await ConveyorProcess.RunAsync(directory, "keys", "revoke", id)).ExitCode);
         Assert.Contains("revoked", (await ConveyorProcess.RunAsync(directory, "keys", "list")).Output);
-        Assert.Equal(1, (await ConveyorProcess.RunAsync(directory, "keys", "revoke", Guid.NewGuid().ToString())).ExitCode);
+        Assert.Equal(4, (await ConveyorProcess.RunAsync(directory, "keys", "revoke", Guid.NewGuid().ToString())).ExitCode);
 
         var intact = await ConveyorProcess.RunAsync(directory, "audit", "verify");
         Assert.True(intact.ExitCode == 0, intact.Output);

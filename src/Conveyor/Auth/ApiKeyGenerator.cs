@@ -10,8 +10,22 @@ public static class ApiKeyGenerator
     public const int PrefixLength = 8;
     private const string Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
+    private const int SecretLength = 32;
+    private static readonly System.Buffers.SearchValues<char> AlphabetValues = System.Buffers.SearchValues.Create(Alphabet);
+
     public static string NewKey() =>
-        Scheme + RandomNumberGenerator.GetString(Alphabet, PrefixLength) + "_" + RandomNumberGenerator.GetString(Alphabet, 32);
+        Scheme + RandomNumberGenerator.GetString(Alphabet, PrefixLength) + "_" + RandomNumberGenerator.GetString(Alphabet, SecretLength);
+
+    /// <summary>
+    /// Whether <paramref name="key"/> has the shape of a key: <c>cvk_</c>, 8 letters or digits, <c>_</c>, then at least 32
+    /// more (<see cref="NewKey"/> makes exactly 32; a secret manager may make more), at most <see cref="KeyHash.MaxKeyLength"/> in all.
+    /// </summary>
+    public static bool IsWellFormed(string key) =>
+        key.Length >= Scheme.Length + PrefixLength + 1 + SecretLength && key.Length <= KeyHash.MaxKeyLength
+        && key.StartsWith(Scheme, StringComparison.Ordinal)
+        && key[Scheme.Length + PrefixLength] == '_'
+        && !key.AsSpan(Scheme.Length, PrefixLength).ContainsAnyExcept(AlphabetValues)
+        && !key.AsSpan(Scheme.Length + PrefixLength + 1).ContainsAnyExcept(AlphabetValues);
 
     /// <summary>The lookup prefix of a key, or null when it is not shaped like one.</summary>
     public static string? PrefixOf(string key) =>

@@ -38,6 +38,10 @@ public sealed class AuthOptions
     /// <summary>What is wrong with these settings, each message naming its key.</summary>
     public IEnumerable<string> Validate()
     {
+        // The message never repeats the value: it is a secret.
+        if (!string.IsNullOrWhiteSpace(BootstrapAdminKey) && !ApiKeyGenerator.IsWellFormed(BootstrapAdminKey.Trim()))
+            yield return $"{Section}:BootstrapAdminKey must look like '{ApiKeyGenerator.Scheme}XXXXXXXX_' followed by at least 32 letters or digits " +
+                "(8 letters or digits for X); 'conveyor keys generate' prints one, or leave it empty to have a first start make one.";
         foreach (var proxy in TrustedProxies)
         {
             if (!System.Net.IPAddress.TryParse(proxy, out _)) yield return $"{Section}:TrustedProxies: '{proxy}' is not an IP address.";

@@ -4,6 +4,7 @@ using Conveyor.Auth;
 using Conveyor.Core;
 using Conveyor.Hosting;
 using Conveyor.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Conveyor.Cli;
 
@@ -24,9 +25,27 @@ public static class ConveyorCli
         return root;
     }
 
-    public static Task<int> RunAsync(string[] args) =>
-        // The host handles Ctrl-C and SIGTERM itself (graceful shutdown); the parser must not race it.
-        Build().Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var parse = Build().Parse(args);
+        if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)
+        {
+            foreach (var error in parse.Errors) Console.Error.WriteLine($"conveyor: {error.Message}");
+            Console.Error.WriteLine($"Run '{CommandPath(parse.CommandResult)} --help' for usage.");
+            return ExitCodes.Usage;
+        }
+        try
+        {
+            // The host handles Ctrl-C and SIGTERM itself (graceful shutdown); the parser must not race it.
+            return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
+        }
+        catch (OptionsValidationException e)
+        {
+            // One line per bad setting, each naming its key; no stack trace.
+            foreach (var failure in e.Failures) Console.Error.WriteLine($"conveyor: bad setting: {failure}");
+            return ExitCodes.BadSetting;
+        }
+    }
 
     private static Command Serve()
     {
@@ -128,13 +147,21 @@ public static class ConveyorCli
             if (revoked is null)
             {
                 Console.Error.WriteLine($"No key {parse.GetValue(id)}.");
-                return 1;
+                return ExitCodes.NotFound;
             }
             Console.Out.WriteLine($"Revoked key {revoked.Id} ({revoked.Prefix}).");
             return 0;
         });
 
-        return new Command("keys", "Manage API keys on the store directly.") { create, list, revoke };
+        // For an operator whose secret manager holds the bootstrap key: mint one here, store it there, start with it.
+        var generate = new Command("generate", "Print a fresh, well-formed key without storing it (for Conveyor:Auth:BootstrapAdminKey).");
+        generate.SetAction(_ =>
+        {
+            Console.Out.WriteLine(ApiKeyGenerator.NewKey());
+            return ExitCodes.Ok;
+        });
+
+        return new Command("keys", "Manage API keys on the store directly.") { create, list, revoke, generate };
     }
 
     /// <summary><c>audit verify</c>: walks the hash chain; exit code 1 and the first broken link when it does not hold.</summary>
@@ -149,7 +176,7 @@ public static class ConveyorCli
             if (broken is not null)
             {
                 Console.Error.WriteLine($"Audit chain BROKEN after {count} good events: {broken}");
-                return 1;
+                return ExitCodes.Failed;
             }
             Console.Out.WriteLine($"Audit chain intact: {count} events.");
             return 0;
@@ -165,6 +192,15 @@ public static class ConveyorCli
     }
 
     private static AuditContext CliAudit(string action) => new("cli:" + Environment.UserName, Roles.Admin, action);
+
+    /// <summary>"conveyor jobs list" for the command a parse ended on.</summary>
+    private static string CommandPath(System.CommandLine.Parsing.CommandResult? result)
+    {
+        var names = new List<string>();
+        for (; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+            names.Insert(0, result.Parent is null ? "conveyor" : result.Command.Name);
+        return string.Join(' ', names);
+    }
 
     private static List<string> PassThrough(ParseResult parse) => [.. parse.UnmatchedTokens];
 }

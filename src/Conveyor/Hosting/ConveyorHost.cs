@@ -31,6 +31,7 @@ public static class ConveyorHost
         var services = builder.Services;
         var options = services.AddConveyorCore(builder.Configuration, createBootstrapKey: true);
         services.AddConveyorAuth(options.Auth);
+        services.AddConveyorKeyRing(options);
         services.AddConveyorWorkers(builder.Configuration);
         services.ConfigureHttpJsonOptions(o => ConveyorJson.Configure(o.SerializerOptions));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>

@@ -16,10 +16,13 @@ public sealed class ConveyorOptions
 
     public AuthOptions Auth { get; set; } = new();
 
+    public DataProtectionOptions DataProtection { get; set; } = new();
+
     public IEnumerable<string> Validate()
     {
         if (Database.Provider is not ("sqlite" or "postgres"))
             yield return $"Conveyor:Database:Provider must be 'sqlite' or 'postgres', not '{Database.Provider}'.";
         foreach (var problem in Auth.Validate()) yield return problem;
+        foreach (var problem in DataProtection.Validate()) yield return problem;
     }
 }

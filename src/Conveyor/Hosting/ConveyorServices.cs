@@ -20,8 +20,13 @@ public static class ConveyorServices
     /// <summary>Binds and validates options; a bad setting fails here, at start, naming its key.</summary>
     public static ConveyorOptions AddConveyorOptions(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = configuration.GetSection(ConveyorOptions.Section).Get<ConveyorOptions>() ?? new ConveyorOptions();
-        var problems = options.Validate().ToList();
+        // Every section is checked here, eagerly, so no bad setting waits for ValidateOnStart (which the host logs with a stack trace).
+        var problems = new List<string>();
+        var options = Settings.Check<ConveyorOptions>(configuration, ConveyorOptions.Section, problems, o => o.Validate());
+        Settings.Check<AuthOptions>(configuration, AuthOptions.Section, problems);
+        Settings.Check<WorkerOptions>(configuration, WorkerOptions.Section, problems, o => o.Validate());
+        Settings.Check<IngestionOptions>(configuration, IngestionOptions.Section, problems, o => o.Validate());
+        Settings.Check<UploadOptions>(configuration, UploadOptions.Section, problems, o => o.Validate());
         if (problems.Count > 0) throw new OptionsValidationException(ConveyorOptions.Section, typeof(ConveyorOptions), problems);
 
         services.AddOptions<ConveyorOptions>().Bind(configuration.GetSection(ConveyorOptions.Section)).ValidateDataAnnotations().ValidateOnStart();

@@ -19,8 +19,7 @@ public sealed class StartupTasks(IStoreLifecycle store, IApiKeyAdmin keys, IOpti
 
         var configured = options.Value.Auth.BootstrapAdminKey;
         var key = string.IsNullOrWhiteSpace(configured) ? ApiKeyGenerator.NewKey() : configured.Trim();
-        if (ApiKeyGenerator.PrefixOf(key) is null)
-            throw new InvalidOperationException($"Conveyor:Auth:BootstrapAdminKey must look like '{ApiKeyGenerator.Scheme}XXXXXXXX_…' (make one with a first start).");
+        // Its shape was checked with the other settings (AuthOptions.Validate), before anything started.
         var record = ApiKeyGenerator.Record(key, "bootstrap admin", "admin", time.GetUtcNow());
         await keys.InsertKeyAsync(record, AuditContext.System("key.create") with { Details = KeyAuditDetails.Of(record) },
             cancellationToken);

@@ -13,7 +13,8 @@ public static class StoreFactory
         var configured = configuration.GetConnectionString("Conveyor");
         if (!string.IsNullOrWhiteSpace(configured)) return configured;
         if (options.Database.Provider == StoreOptions.Postgres)
-            throw new InvalidOperationException("ConnectionStrings:Conveyor is required when Conveyor:Database:Provider is 'postgres'.");
+            throw new Microsoft.Extensions.Options.OptionsValidationException("ConnectionStrings:Conveyor", typeof(string),
+                ["ConnectionStrings:Conveyor is required when Conveyor:Database:Provider is 'postgres'."]);
         return $"Data Source={Path.Combine(Path.GetFullPath(options.DataDirectory), "conveyor.db")}";
     }
 

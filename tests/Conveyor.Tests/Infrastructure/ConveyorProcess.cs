@@ -21,9 +21,13 @@ public static class ConveyorProcess
     }
 
     /// <summary>Runs to completion and returns the exit code and everything it printed.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(string workingDirectory, params string[] args)
+    public static Task<(int ExitCode, string Output)> RunAsync(string workingDirectory, params string[] args) =>
+        RunAsync(StartInfo(workingDirectory, args));
+
+    /// <summary>Runs <paramref name="info"/> (from <see cref="StartInfo"/>, perhaps with more environment) to completion.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(ProcessStartInfo info)
     {
-        using var process = Process.Start(StartInfo(workingDirectory, args))!;
+        using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
