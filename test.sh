@@ -7,12 +7,14 @@ cd "$(dirname "$0")"
 LOG_NAME=test.sh
 . scripts/throwaway-postgres.sh
 . scripts/speech-tools.sh
+. scripts/openapi-tools.sh
 
 trap pg_stop EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
 speech_tools_install
+openapi_tools_install
 pg_start
 # The status cache tests start redis-server processes of their own (they stop and restart them).
 command -v redis-server >/dev/null || apt_install redis-server

@@ -16,4 +16,6 @@ openapi_tools_install() {
   export CONVEYOR_TEST_REDOCLY="$dir/node_modules/.bin/redocly"
   export CONVEYOR_TEST_OPENAPI_TYPESCRIPT="$dir/node_modules/.bin/openapi-typescript"
   export CONVEYOR_TEST_TSC="$dir/node_modules/.bin/tsc"
+  CONVEYOR_TEST_NODE="$(command -v node)"
+  export CONVEYOR_TEST_NODE
 }

@@ -47,12 +47,7 @@ public static class ConveyorHost
         {
             o.AddExamples();
             o.AddQueryParameters();
-            o.AddDocumentTransformer((document, _, _) =>
-            {
-                document.Info.Title = "Conveyor API";
-                document.Info.Description = "Durable ingestion jobs: create, watch, cancel and retry them.";
-                return Task.CompletedTask;
-            });
+            o.AddContract();
         });
         services.AddHealthChecks()
             .AddCheck<StoreHealthCheck>("store", tags: ["ready"])

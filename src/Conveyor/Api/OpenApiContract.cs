@@ -1,0 +1,163 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Conveyor.Auth;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace Conveyor.Api;
+
+/// <summary>
+/// What makes the OpenAPI document one a generated client can trust: the two ways to send a key as security schemes,
+/// on every operation that needs one with its 401, 403 and 429; JSON objects typed as objects (not <c>{}</c>, which
+/// generators read as "anything" or "null"); timestamps typed as strings; described tags; a license; a relative server.
+/// Checked by Redocly's recommended rules and by a TypeScript client generated from it (OpenApiToolsTests).
+/// </summary>
+public static class OpenApiContract
+{
+    public const string ApiKeyScheme = "ApiKey";
+    public const string BearerScheme = "Bearer";
+    private const string ProblemJson = "application/problem+json";
+
+    /// <summary>Every tag an operation may carry, with what it groups. A new tag without a line here fails the lint test.</summary>
+    public static IReadOnlyDictionary<string, string> Tags { get; } = new Dictionary<string, string>
+    {
+        ["Jobs"] = "Durable jobs: create (one or a batch), list, read, follow their event history, cancel, retry as a new job or requeue in place.",
+        ["Ingestion"] = "Load data: multipart uploads and JSON/NDJSON bodies become one job per file; then the detection, the loaded records and the failed rows of a job.",
+        ["Datasets"] = "The datasets that loads write to, and their records as JSON pages or CSV.",
+        ["Keys"] = "API keys (admin only): create one (shown once), list them (never the key), revoke one.",
+        ["Audit"] = "The append-only, hash-chained audit log of every operator action and access denial (admin only).",
+        ["Seed 002: job status"] = "Seed 002's read-only status routes, served from the same jobs (cache first, then the store).",
+        ["Seed 003: ingestion status"] = "Seed 003's ingestion job routes and their shapes, served from the same jobs.",
+        ["Seeds 000/001: admin jobs"] = "Seeds 000 and 001's admin routes and their shapes, served from the same jobs.",
+    };
+
+    public static void AddContract(this OpenApiOptions options)
+    {
+        // JsonElement is how the server holds a JSON object it passes through (metadata, event data, audit details, rows).
+        options.CreateSchemaReferenceId = type =>
+            type.Type == typeof(JsonElement) || type.Type == typeof(JsonElement?) ? "JsonObject" : OpenApiOptions.CreateDefaultSchemaReferenceId(type);
+        options.AddSchemaTransformer((schema, context, _) =>
+        {
+            var type = context.JsonTypeInfo.Type;
+            if (type == typeof(JsonElement) || type == typeof(JsonElement?))
+            {
+                schema.Type = JsonSchemaType.Object;
+                schema.AdditionalProperties = new OpenApiSchema();
+                schema.Description ??= "A JSON object; its members depend on the job type (metadata), event type (data) or action (details).";
+            }
+            // Our converter writes every timestamp as an RFC 3339 string in UTC; the schema exporter cannot see through it.
+            else if (type == typeof(DateTimeOffset))
+            {
+                schema.Type = JsonSchemaType.String;
+                schema.Format = "date-time";
+            }
+            else if (type == typeof(DateTimeOffset?))
+            {
+                schema.Type = JsonSchemaType.String | JsonSchemaType.Null;
+                schema.Format = "date-time";
+            }
+            // RFC 9457 problems carry extension members: ours are trace_id, error_reference on 5xx, errors on validation.
+            else if (type == typeof(Microsoft.AspNetCore.Mvc.ProblemDetails) || type == typeof(Microsoft.AspNetCore.Http.HttpValidationProblemDetails))
+            {
+                schema.Properties ??= new Dictionary<string, IOpenApiSchema>();
+                schema.Properties["trace_id"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.String, Description = "Identifies the request in the server log.",
+                };
+                schema.Properties["error_reference"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.String, Description = "On 5xx: quote it to find the full detail in the server log.",
+                };
+                schema.AdditionalPropertiesAllowed = true;
+                schema.AdditionalProperties = null;
+            }
+            else if (type == typeof(Core.JobStatus))
+            {
+                schema.Type = JsonSchemaType.String;
+            }
+            return Task.CompletedTask;
+        });
+        options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Conveyor API";
+            document.Info.Description = "Durable ingestion jobs: create, watch, cancel and retry them. Every call needs an API key, " +
+                "sent as `X-Api-Key: <key>` or `Authorization: Bearer <key>`; roles rank viewer < submitter < operator < admin.";
+            // No license has been chosen for Conveyor; the document says so rather than claim one.
+            document.Info.License = new OpenApiLicense
+            {
+                Name = "All rights reserved (no license has been chosen yet)", Identifier = "LicenseRef-AllRightsReserved",
+            };
+            // Relative: the document is served by the server it describes, wherever that listens.
+            document.Servers = [new OpenApiServer { Url = "/", Description = "The server that serves this document." }];
+            document.Components ??= new OpenApiComponents();
+            document.Components.SecuritySchemes = new Dictionary<string, IOpenApiSecurityScheme>
+            {
+                [ApiKeyScheme] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Header, Name = "X-Api-Key",
+                    Description = "An API key (cvk_…), from the first start or `conveyor keys create`.",
+                },
+                [BearerScheme] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http, Scheme = "bearer", BearerFormat = "cvk_ API key, or a JWT when an OIDC authority is configured",
+                    Description = "The same API key as `Authorization: Bearer <key>` (or a JWT from the configured authority).",
+                },
+            };
+            var used = document.Paths.Values
+                .SelectMany(p => p.Operations?.Values.AsEnumerable() ?? [])
+                .SelectMany(o => o.Tags?.AsEnumerable() ?? [])
+                .Select(t => t.Name).OfType<string>().Distinct().ToList();
+            document.Tags = new HashSet<OpenApiTag>(used.Select(name => new OpenApiTag
+            {
+                Name = name,
+                Description = Tags.GetValueOrDefault(name),
+            }));
+            return Task.CompletedTask;
+        });
+        options.AddOperationTransformer((operation, context, _) =>
+        {
+            var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+            if (metadata.OfType<IAllowAnonymous>().Any()) return Task.CompletedTask;
+            var policy = metadata.OfType<IAuthorizeData>().Select(a => a.Policy).LastOrDefault(p => p is not null) ?? Policies.Admin;
+            var document = context.Document!;
+            operation.Security =
+            [
+                new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, document)] = [] },
+                new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, document)] = [] },
+            ];
+            var role = Roles.IsRole(policy) ? policy : Roles.Admin;
+            operation.Description = (operation.Description is { Length: > 0 } d ? d + " " : "") + $"Needs the {role} role or higher.";
+            operation.Responses ??= [];
+            Add(operation, document, 401, "No key, or a wrong, revoked or expired one.",
+                Problem(401, "Unauthorized", "Authentication is required.", "https://tools.ietf.org/html/rfc9110#section-15.5.2"));
+            // Every key has at least the viewer role, so only routes that need more can refuse a valid key.
+            if (Roles.Rank(role) > Roles.Rank(Roles.Viewer))
+                Add(operation, document, 403, $"The key's role ranks below {role}.",
+                    Problem(403, "Forbidden", "Your role does not allow this.", "https://tools.ietf.org/html/rfc9110#section-15.5.4"));
+            Add(operation, document, 429, "Too many requests from this key or address; wait Retry-After seconds.",
+                Problem(429, "Too many requests", "Too many requests; slow down.", "https://tools.ietf.org/html/rfc6585#section-4"));
+            return Task.CompletedTask;
+        });
+    }
+
+    private static void Add(OpenApiOperation operation, OpenApiDocument document, int status, string description, JsonNode example)
+    {
+        var key = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (operation.Responses!.TryGetValue(key, out var existing) && existing.Content?.Count > 0) return;
+        operation.Responses[key] = new OpenApiResponse
+        {
+            Description = description,
+            Content = new Dictionary<string, OpenApiMediaType>
+            {
+                [ProblemJson] = new() { Schema = new OpenApiSchemaReference("ProblemDetails", document), Example = example },
+            },
+        };
+    }
+
+    private static JsonNode Problem(int status, string title, string detail, string type) => new JsonObject
+    {
+        ["type"] = type, ["title"] = title, ["status"] = status, ["detail"] = detail,
+        ["instance"] = "/api/v1/jobs", ["trace_id"] = "0HNQFSRNHIA0P:00000001",
+    };
+}
