@@ -8,10 +8,13 @@ public interface IJobQueue
     /// <summary>Claims up to <paramref name="max"/> due jobs for <paramref name="owner"/> in one statement.</summary>
     Task<IReadOnlyList<Job>> ClaimAsync(string owner, int max, TimeSpan lease, CancellationToken ct);
 
-    /// <summary>Extends the leases <paramref name="owner"/> holds; returns the ids whose cancel was requested.</summary>
+    /// <summary>Extends the leases <paramref name="owner"/> holds; returns the ids to stop: cancel requested, or no longer leased by <paramref name="owner"/>.</summary>
     Task<IReadOnlyList<Guid>> HeartbeatAsync(string owner, IReadOnlyCollection<Guid> ids, TimeSpan lease, CancellationToken ct);
 
-    /// <summary>Records how handlers ended, in one transaction; jobs no longer leased by <paramref name="owner"/> are skipped.</summary>
+    /// <summary>
+    /// Records how handlers ended, in one transaction; jobs no longer leased by <paramref name="owner"/>, and outcomes of
+    /// an attempt other than the job's current one (<see cref="Completion.Attempt"/>), are skipped.
+    /// </summary>
     Task<int> CompleteAsync(string owner, IReadOnlyList<Completion> completions, CancellationToken ct);
 
     /// <summary>Writes progress counters of running jobs in one transaction.</summary>

@@ -153,7 +153,7 @@ public sealed class StoreOrchestration(IStoreDriver driver, TimeProvider time)
         return outcome;
     }
 
-    /// <summary>Records how handlers ended; jobs no longer leased by <paramref name="owner"/> are skipped.</summary>
+    /// <summary>Records how handlers ended; jobs no longer leased by <paramref name="owner"/>, or leased again since the attempt that ran, are skipped.</summary>
     public async Task<int> CompleteAsync(string owner, IReadOnlyList<Completion> completions, CancellationToken ct)
     {
         if (completions.Count == 0) return 0;
@@ -169,6 +169,7 @@ public sealed class StoreOrchestration(IStoreDriver driver, TimeProvider time)
             foreach (var state in states)
             {
                 var completion = byId[state.Id];
+                if (completion.Attempt is { } attempt && attempt != state.Attempt) continue;
                 if (JobChanges.Plan(state, completion.Operation, now, completion.Input) is { } change)
                 {
                     changes.Add(change);

@@ -42,17 +42,31 @@ internal sealed class HeldJobs
         }
     }
 
-    /// <summary>Takes freshly claimed jobs; each waits here until a worker takes it.</summary>
+    /// <summary>
+    /// Takes freshly claimed jobs; each waits here until a worker takes it. A job this process still holds from an
+    /// earlier attempt lost that attempt's lease (it was rescued, then claimed here again): the new attempt replaces
+    /// it, and a handler still running the old one is stopped without an outcome.
+    /// </summary>
     public void Add(IReadOnlyList<Job> jobs)
     {
         if (jobs.Count == 0) return;
+        List<Execution>? stale = null;
         lock (_lock)
         {
-            foreach (var job in jobs) _jobs[job.Id] = new Held();
+            foreach (var job in jobs)
+            {
+                if (_jobs.TryGetValue(job.Id, out var old))
+                {
+                    if (old.Place == Place.Waiting) _buffered--;
+                    else if (old.Place == Place.Running) (stale ??= []).Add(old.Execution!);
+                }
+                _jobs[job.Id] = new Held(job);
+            }
             _buffered += jobs.Count;
         }
         // Outside the lock, so the workers this wakes do not queue on it; each job is already in place to be taken.
         foreach (var job in jobs) _ready.Writer.TryWrite(job);
+        foreach (var execution in stale ?? []) execution.Stop(StopReason.LeaseLost);
     }
 
     /// <summary>
@@ -62,49 +76,51 @@ internal sealed class HeldJobs
     /// </summary>
     public async ValueTask<Execution?> TakeAsync(CancellationToken stopTaking)
     {
-        Interlocked.Increment(ref _waiting);
-        Job job;
-        try
+        while (true)
         {
-            if (BufferedCount == 0) _claimWake.Set();
-            job = await _ready.Reader.ReadAsync(stopTaking);
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _waiting);
-        }
-
-        var execution = new Execution(job);
-        bool cancelRequested;
-        lock (_lock)
-        {
-            if (stopTaking.IsCancellationRequested || !_jobs.TryGetValue(job.Id, out var held) || held.Place != Place.Waiting)
+            Interlocked.Increment(ref _waiting);
+            Job job;
+            try
             {
-                execution.Dispose();
-                return null;
+                if (BufferedCount == 0) _claimWake.Set();
+                job = await _ready.Reader.ReadAsync(stopTaking);
             }
-            held.Place = Place.Running;
-            held.Execution = execution;
-            cancelRequested = held.CancelRequested;
-            _buffered--;
-            _running++;
+            finally
+            {
+                Interlocked.Decrement(ref _waiting);
+            }
+
+            bool cancelRequested;
+            Execution execution;
+            lock (_lock)
+            {
+                if (stopTaking.IsCancellationRequested) return null;
+                // An attempt replaced by a newer claim of the same job is no longer this process's to start.
+                if (!_jobs.TryGetValue(job.Id, out var held) || !ReferenceEquals(held.Job, job) || held.Place != Place.Waiting) continue;
+                execution = new Execution(job);
+                held.Place = Place.Running;
+                held.Execution = execution;
+                cancelRequested = held.CancelRequested;
+                _buffered--;
+                _running++;
+            }
+            if (cancelRequested) execution.Stop(StopReason.CancelRequested);
+            return execution;
         }
-        if (cancelRequested) execution.Stop(StopReason.CancelRequested);
-        return execution;
     }
 
     /// <summary>
     /// A handler ended. With an outcome the job waits for the completer (its lease still kept); without one (stopped
-    /// by a shutdown) it waits to be handed back.
+    /// by a shutdown) it waits to be handed back. A handler of an attempt a newer claim replaced only frees its worker.
     /// </summary>
-    public void Finish(Guid id, bool hasOutcome)
+    public void Finish(Execution execution, bool hasOutcome)
     {
         lock (_lock)
         {
-            if (!_jobs.TryGetValue(id, out var held) || held.Place != Place.Running) return;
+            _running--;
+            if (!_jobs.TryGetValue(execution.Job.Id, out var held) || held.Execution != execution) return;
             held.Place = hasOutcome ? Place.Completing : Place.Stopped;
             held.Execution = null;
-            _running--;
         }
     }
 
@@ -124,7 +140,8 @@ internal sealed class HeldJobs
         {
             foreach (var completion in written)
             {
-                if (_jobs.TryGetValue(completion.Id, out var held) && held.Place == Place.Completing) _jobs.Remove(completion.Id);
+                if (_jobs.TryGetValue(completion.Id, out var held) && held.Place == Place.Completing
+                    && (completion.Attempt is not { } attempt || attempt == held.Job.Attempt)) _jobs.Remove(completion.Id);
             }
         }
     }
@@ -173,8 +190,11 @@ internal sealed class HeldJobs
         Stopped,
     }
 
-    private sealed class Held
+    private sealed class Held(Job job)
     {
+        /// <summary>The attempt held: the job as its claim returned it.</summary>
+        public Job Job { get; } = job;
+
         public Place Place { get; set; } = Place.Waiting;
         public Execution? Execution { get; set; }
         public bool CancelRequested { get; set; }

@@ -42,7 +42,7 @@ internal sealed class JobExecutor(JobHandlerRegistry handlers, HeldJobs held, Jo
         var completion = await ExecuteAsync(execution);
         prefetch.Record(time.GetElapsedTime(started));
         var id = execution.Job.Id;
-        held.Finish(id, completion is not null);
+        held.Finish(execution, completion is not null);
         // After a shutdown the completer may be closed: the job is then handed back with the rest.
         if (completion is not null && !completer.TryEnqueue(completion with { Progress = execution.Progress.Latest })) held.Abandon(id);
         execution.Dispose();
@@ -66,14 +66,15 @@ internal sealed class JobExecutor(JobHandlerRegistry handlers, HeldJobs held, Jo
             }
             var logger = _handlerLoggers.GetOrAdd(job.Type, type => loggers.CreateLogger("Conveyor.Handlers." + type));
             await handler.HandleAsync(new JobContext(job, execution.Progress, logger), execution.Cancellation.Token);
-            return new Completion(job.Id, JobOperation.Succeed, TransitionInput.None);
+            return new Completion(job.Id, JobOperation.Succeed, TransitionInput.None) { Attempt = job.Attempt };
         }
         catch (Exception) when (execution.StopReason != StopReason.None)
         {
-            // Stopped on purpose: a requested cancel ends the job cancelled; a shutdown hands it back.
+            // Stopped on purpose: a requested cancel ends the job cancelled; a shutdown hands it back; a lost lease leaves
+            // the job to the attempt that holds it now.
             WorkerLog.Stopping(_logger, job.Id, execution.StopReason.ToString());
             return execution.StopReason == StopReason.CancelRequested
-                ? new Completion(job.Id, JobOperation.AcknowledgeCancel, TransitionInput.None)
+                ? new Completion(job.Id, JobOperation.AcknowledgeCancel, TransitionInput.None) { Attempt = job.Attempt }
                 : null;
         }
         catch (Exception e)
@@ -82,7 +83,7 @@ internal sealed class JobExecutor(JobHandlerRegistry handlers, HeldJobs held, Jo
             WorkerLog.HandlerFailed(_logger, e, job.Id, reference);
             // A failure no retry can fix fails the job at once, whatever attempts remain.
             return e is JobFailedException { Retryable: false }
-                ? new Completion(job.Id, JobOperation.Discard, new TransitionInput { Error = SafeError.Sanitize(e.Message), ErrorRef = reference })
+                ? new Completion(job.Id, JobOperation.Discard, new TransitionInput { Error = SafeError.Sanitize(e.Message), ErrorRef = reference }) { Attempt = job.Attempt }
                 : Failure(job, SafeError.Sanitize(e.Message), reference);
         }
     }
@@ -91,6 +92,6 @@ internal sealed class JobExecutor(JobHandlerRegistry handlers, HeldJobs held, Jo
     {
         var delay = Backoff.Delay(job.Attempt, options.RetryBaseDelay, options.RetryMaxDelay, Random.Shared.NextDouble());
         return new Completion(job.Id, JobOperation.Fail,
-            new TransitionInput { Error = error, ErrorRef = reference, RetryAt = time.GetUtcNow() + delay });
+            new TransitionInput { Error = error, ErrorRef = reference, RetryAt = time.GetUtcNow() + delay }) { Attempt = job.Attempt };
     }
 }

@@ -10,4 +10,10 @@ internal enum StopReason
 
     /// <summary>The process is shutting down past its grace period: the job goes back to the queue.</summary>
     Shutdown,
+
+    /// <summary>
+    /// This attempt's lease ran out and the job was claimed here again as a newer attempt: the old handler stops with
+    /// no outcome (the newer attempt owns the job now).
+    /// </summary>
+    LeaseLost,
 }

@@ -259,6 +259,35 @@ public abstract partial class JobStoreContract
     }
 
     [Fact]
+    public async Task Complete_of_an_earlier_attempt_by_the_same_owner_leaves_the_attempt_that_holds_the_job_running()
+    {
+        // The worker's heartbeat came too late: the job was rescued and this same worker claimed it again. The first
+        // attempt's handler, told to stop, reports a cancel; it must not end the second attempt.
+        var job = await CreateAsync(ANewJob.Noop());
+        var first = await ClaimOnlyAsync(job.Id, Worker);
+        Clock.Advance(Lease + TimeSpan.FromSeconds(1));
+        Assert.Equal(1, await Store.RescueExpiredAsync(10, Ct));
+        var second = await ClaimOnlyAsync(job.Id, Worker);
+        var before = await Db.JobRowAsync(job.Id, Ct);
+        var events = await Db.EventRowsAsync(job.Id, Ct);
+        Clock.Advance(TimeSpan.FromSeconds(1));
+
+        var stale = await Store.CompleteAsync(Worker,
+            [new Completion(job.Id, JobOperation.AcknowledgeCancel, TransitionInput.None, new ProgressUpdate(job.Id, 7, 0, 7)) { Attempt = first.Attempt }], Ct);
+
+        Assert.Equal((1, 2, 0), (first.Attempt, second.Attempt, stale));
+        Assert.Equal(before, await Db.JobRowAsync(job.Id, Ct));
+        Assert.Equal(events, await Db.EventRowsAsync(job.Id, Ct));
+
+        var current = await Store.CompleteAsync(Worker,
+            [new Completion(job.Id, JobOperation.Succeed, TransitionInput.None) { Attempt = second.Attempt }], Ct);
+
+        Assert.Equal(1, current);
+        var after = await Db.JobRowAsync(job.Id, Ct);
+        Assert.Equal(("succeeded", 2), (after.Status, after.Attempt));
+    }
+
+    [Fact]
     public async Task Rescue_requeues_an_expired_job_while_attempts_remain()
     {
         var job = await CreateAsync(ANewJob.Noop().WithMaxAttempts(3));

@@ -30,7 +30,7 @@ public sealed class HeldJobsTests : IDisposable
         Assert.Equal((1, 1), (_held.BufferedCount, _held.RunningCount));
         Assert.Equal([first.Id], _held.Running().Select(e => e.Job.Id));
 
-        _held.Finish(first.Id, hasOutcome: true);
+        _held.Finish(execution, hasOutcome: true);
         Assert.Equal((1, 0), (_held.BufferedCount, _held.RunningCount));
         Assert.Equal(new HashSet<Guid> { first.Id, second.Id }, _held.LeasedIds().ToHashSet());
         Assert.Equal([second.Id], _held.Unfinished());
@@ -44,11 +44,11 @@ public sealed class HeldJobsTests : IDisposable
     {
         var (stopped, abandoned) = (AJob.Running(), AJob.Running());
         _held.Add([stopped, abandoned]);
-        await _held.TakeAsync(CancellationToken.None);
-        await _held.TakeAsync(CancellationToken.None);
+        var stoppedRun = (await _held.TakeAsync(CancellationToken.None))!;
+        var abandonedRun = (await _held.TakeAsync(CancellationToken.None))!;
 
-        _held.Finish(stopped.Id, hasOutcome: false);
-        _held.Finish(abandoned.Id, hasOutcome: true);
+        _held.Finish(stoppedRun, hasOutcome: false);
+        _held.Finish(abandonedRun, hasOutcome: true);
         _held.Abandon(abandoned.Id);
         _held.Forget([new Completion(stopped.Id, JobOperation.Succeed, TransitionInput.None),
             new Completion(abandoned.Id, JobOperation.Succeed, TransitionInput.None)]);
@@ -56,6 +56,55 @@ public sealed class HeldJobsTests : IDisposable
         Assert.Equal(new HashSet<Guid> { stopped.Id, abandoned.Id }, _held.Unfinished().ToHashSet());
         Assert.Equal(2, _held.Count);
         Assert.Equal(0, _held.RunningCount);
+    }
+
+    [Fact]
+    public async Task A_job_claimed_again_while_its_lost_attempt_still_runs_stops_the_old_handler_and_runs_the_new_attempt_once()
+    {
+        var job = AJob.Running(attempt: 1);
+        _held.Add([job]);
+        var old = (await _held.TakeAsync(CancellationToken.None))!;
+
+        // The old attempt's lease ran out, the job was rescued, and this process claimed it again.
+        var again = job with { Attempt = 2 };
+        _held.Add([again]);
+
+        Assert.Equal(StopReason.LeaseLost, old.StopReason);
+        Assert.True(old.Cancellation.IsCancellationRequested);
+        Assert.Equal((1, 1, 1), (_held.BufferedCount, _held.RunningCount, _held.Count));
+        var current = (await _held.TakeAsync(CancellationToken.None))!;
+        Assert.Equal(2, current.Job.Attempt);
+        Assert.Equal(2, _held.RunningCount);
+
+        // The old handler ends with no outcome: that frees its worker and leaves the new attempt running and leased.
+        _held.Finish(old, hasOutcome: false);
+        Assert.Equal((0, 1), (_held.BufferedCount, _held.RunningCount));
+        Assert.Equal([current], _held.Running());
+        Assert.Equal([job.Id], _held.LeasedIds());
+
+        // An outcome of the old attempt that was already on its way does not release the new one.
+        _held.Finish(current, hasOutcome: true);
+        _held.Forget([new Completion(job.Id, JobOperation.AcknowledgeCancel, TransitionInput.None) { Attempt = 1 }]);
+        Assert.Equal([job.Id], _held.LeasedIds());
+        _held.Forget([new Completion(job.Id, JobOperation.Succeed, TransitionInput.None) { Attempt = 2 }]);
+        Assert.Empty(_held.LeasedIds());
+    }
+
+    [Fact]
+    public async Task A_job_claimed_again_before_a_worker_took_its_lost_attempt_is_started_once_as_the_new_attempt()
+    {
+        var job = AJob.Running(attempt: 1);
+        _held.Add([job]);
+        _held.Add([job with { Attempt = 2 }]);
+        Assert.Equal((1, 1), (_held.BufferedCount, _held.Count));
+
+        var taken = (await _held.TakeAsync(CancellationToken.None))!;
+
+        Assert.Equal((2, StopReason.None), (taken.Job.Attempt, taken.StopReason));
+        Assert.Equal((0, 1), (_held.BufferedCount, _held.RunningCount));
+        var next = AJob.Running();
+        _held.Add([next]);
+        Assert.Same(next, (await _held.TakeAsync(CancellationToken.None))!.Job);
     }
 
     [Fact]
@@ -93,7 +142,7 @@ public sealed class HeldJobsTests : IDisposable
         var job = AJob.Running();
         _held.Add([job]);
         var execution = await _held.TakeAsync(CancellationToken.None);
-        _held.Finish(job.Id, hasOutcome: true);
+        _held.Finish(execution!, hasOutcome: true);
 
         Assert.False(_held.RequestCancel(job.Id));
         Assert.False(_held.RequestCancel(Guid.NewGuid()));

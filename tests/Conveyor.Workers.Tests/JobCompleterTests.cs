@@ -32,7 +32,7 @@ public sealed class JobCompleterTests : IDisposable
         for (var i = 0; i < count; i++)
         {
             var execution = (await _held.TakeAsync(CancellationToken.None))!;
-            _held.Finish(execution.Job.Id, hasOutcome: true);
+            _held.Finish(execution, hasOutcome: true);
             completions.Add(new Completion(execution.Job.Id, JobOperation.Succeed, TransitionInput.None));
         }
         return completions;

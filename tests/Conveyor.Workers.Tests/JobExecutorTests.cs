@@ -52,7 +52,7 @@ public sealed class JobExecutorTests : IDisposable
 
         var completion = await Executor(handler).ExecuteAsync(execution);
 
-        Assert.Equal(new Completion(execution.Job.Id, JobOperation.Succeed, TransitionInput.None), completion);
+        Assert.Equal(new Completion(execution.Job.Id, JobOperation.Succeed, TransitionInput.None) { Attempt = execution.Job.Attempt }, completion);
         Assert.Same(execution.Job, seen!.Job);
         Assert.Same(execution.Progress, seen.Progress);
     }
@@ -107,7 +107,7 @@ public sealed class JobExecutorTests : IDisposable
 
         _held.RequestCancel(execution.Job.Id);
 
-        Assert.Equal(new Completion(execution.Job.Id, JobOperation.AcknowledgeCancel, TransitionInput.None), await run);
+        Assert.Equal(new Completion(execution.Job.Id, JobOperation.AcknowledgeCancel, TransitionInput.None) { Attempt = execution.Job.Attempt }, await run);
     }
 
     [Fact]

@@ -35,7 +35,7 @@ public sealed class LeaseKeeperTests : IDisposable
         var ids = await ClaimAsync(3);
         await _held.TakeAsync(CancellationToken.None);
         var completing = (await _held.TakeAsync(CancellationToken.None))!;
-        _held.Finish(completing.Job.Id, hasOutcome: true);
+        _held.Finish(completing, hasOutcome: true);
         _clock.Advance(TimeSpan.FromSeconds(5));
 
         await _keeper.BeatAsync(CancellationToken.None);
