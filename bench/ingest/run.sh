@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Ingestion benchmarks, each a ratio against a baseline measured in the same run:
 #   load     1,000,000-row 8-column CSV: upload -> succeeded, vs psql \copy (PostgreSQL) and sqlite3 .import (SQLite);
-#            each round loads into a new dataset (a user's first load) and into the warm-up's dataset (a repeat load)
+#            each round starts a server, whose first load (no warm-up, into a new dataset) and a repeat are timed
 #   rss      peak RSS of the serving process while loading a ~100 MB and a ~1 GiB CSV (PostgreSQL and SQLite)
 #   upload   1 GiB upload to a stored, queued job vs a bare ASP.NET Core endpoint copying the body to a file
 # Usage: bench/ingest/run.sh [load|rss|upload]...   (default: all). Needs ~6 GiB free for rss/upload.
@@ -25,6 +25,11 @@ KEY=$(python3 -c "import secrets, string; a = string.ascii_letters + string.digi
 AUTH=(-H "X-Api-Key: $KEY")
 now() { date +%s.%N; }
 ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
+ratios() { # baseline-array-name ours-array-name: the per-round ratios
+  local -n base=$1 mine=$2; local i out=()
+  for i in "${!base[@]}"; do out+=("$(ratio "${base[$i]}" "${mine[$i]}")"); done
+  echo "${out[*]}"
+}
 median() { python3 -c "import statistics, sys; print(f'{statistics.median(map(float, sys.argv[1:])):.2f}')" "$@"; }
 
 make_csv() { # rows path
@@ -44,14 +49,6 @@ start_server() { # provider data-dir [connection] [more server arguments…]
   SERVER_PID=$!
   for _ in $(seq 100); do curl -sf http://127.0.0.1:5599/health/ready >/dev/null && return; sleep 0.2; done
   cat "$WORK/server.log"; exit 1
-}
-# A 100,000-row upload first (two SQLite load chunks), untimed: the server under test has just started, and the
-# figure is the speed of a server in service, not its first load after a start (the JIT compiling the load path,
-# the thread pool and the database's files growing from nothing). bench_load prints that first load's time too.
-warm_up() {
-  make_csv 100000 "$WORK/warm.csv"
-  local s; s=$(upload_and_load "$WORK/warm.csv")
-  log "warm-up: 100,000 rows in ${s}s"
 }
 stop_server() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; }
 
@@ -75,49 +72,47 @@ upload_and_load() { # file [dataset]
 bench_load() {
   make_csv 1000000 "$WORK/1m.csv"
   log "1m.csv: $(du -h "$WORK/1m.csv" | cut -f1)"
-  # PostgreSQL. Rounds alternate between the baseline and Conveyor so that a busy moment on the shared box falls
-  # on both; before each measurement the cluster is quiesced (VACUUM of what the last one wrote, CHECKPOINT), so
-  # that neither pays for the other's autovacuum or dirty buffers.
-  local db="bench_$$" conn
-  "$PG_BIN/psql" -q "$PG_URI" -c "CREATE DATABASE $db"
-  conn="${PG_CONNECTION/Database=postgres/Database=$db}"
-  local uri="${PG_URI%/*}/$db"
-  "$PG_BIN/psql" -q "$uri" -c "CREATE TABLE copy_baseline (id bigint, name text, email text, city text, amount numeric, active boolean, created date, note text)"
-  quiesce() { "$PG_BIN/psql" -q "$uri" -c "VACUUM" -c "CHECKPOINT"; }
-  # Two loads per round: into a dataset of its own (fresh_N, a user's new file: the case that counts) and into the
-  # warm-up's dataset (bench, a repeat load), in that order, so the first big load after the warm-up is a new one.
-  local t0 round copy=() ours=() repeat=()
-  start_server postgres "$WORK/data-pg" "$conn"
-  warm_up
+  # PostgreSQL. Each round: the baseline, then a server started for the round on a database of its own, whose first
+  # load (no warm-up: the case a user meets, a new file into a new dataset on a process that has just started) and a
+  # repeat load into the same dataset are timed. Rounds alternate between the baseline and Conveyor so that a busy
+  # moment on the shared box falls on both; before each measurement the cluster is quiesced (VACUUM of what the last
+  # one wrote, CHECKPOINT), so that neither pays for the other's autovacuum or dirty buffers.
+  local t0 round db conn uri copy=() ours=() repeat=()
   for round in 1 2 3 4 5; do
-    "$PG_BIN/psql" -q "$uri" -c "TRUNCATE copy_baseline"; quiesce
+    db="bench_${$}_$round"
+    "$PG_BIN/psql" -q "$PG_URI" -c "CREATE DATABASE $db"
+    conn="${PG_CONNECTION/Database=postgres/Database=$db}"; uri="${PG_URI%/*}/$db"
+    quiesce() { "$PG_BIN/psql" -q "$uri" -c "VACUUM" -c "CHECKPOINT"; }
+    "$PG_BIN/psql" -q "$uri" -c "CREATE TABLE copy_baseline (id bigint, name text, email text, city text, amount numeric, active boolean, created date, note text)"
+    quiesce
     t0=$(now); "$PG_BIN/psql" -q "$uri" -c "\\copy copy_baseline FROM '$WORK/1m.csv' WITH (FORMAT csv, HEADER true)"
     copy+=("$(python3 -c "print(f'{$(now) - $t0:.2f}')")")
-    quiesce
+    "$PG_BIN/psql" -q "$uri" -c "DROP TABLE copy_baseline"; quiesce
+    start_server postgres "$WORK/data-pg" "$conn"
     ours+=("$(upload_and_load "$WORK/1m.csv" "fresh_$round")")
     quiesce
-    repeat+=("$(upload_and_load "$WORK/1m.csv")")
-    log "PostgreSQL round $round: psql \\copy ${copy[-1]}s, Conveyor upload->succeeded new dataset ${ours[-1]}s, repeat ${repeat[-1]}s"
+    repeat+=("$(upload_and_load "$WORK/1m.csv" "fresh_$round")")
+    stop_server; rm -rf "$WORK/data-pg"; "$PG_BIN/psql" -q "$PG_URI" -c "DROP DATABASE $db"
+    log "PostgreSQL round $round: psql \\copy ${copy[-1]}s, Conveyor upload->succeeded first load (new dataset, fresh process) ${ours[-1]}s, repeat ${repeat[-1]}s"
   done
-  stop_server
   local copy_s ours_pg repeat_pg; copy_s=$(median "${copy[@]}"); ours_pg=$(median "${ours[@]}"); repeat_pg=$(median "${repeat[@]}")
-  # SQLite: .import into a fresh database each round, against the same server's next upload.
+  # SQLite: .import into a fresh database each round, against a server started for the round on a fresh data directory.
   local import=() ours_sqlite=() repeat_sqlite=()
-  start_server sqlite "$WORK/data-sq"
-  warm_up
   for round in 1 2 3 4 5; do
     rm -f "$WORK/import.db"*
     t0=$(now); sqlite3 "$WORK/import.db" -cmd "PRAGMA journal_mode=WAL" -cmd "PRAGMA synchronous=FULL" ".import --csv $WORK/1m.csv import_baseline" >/dev/null
     import+=("$(python3 -c "print(f'{$(now) - $t0:.2f}')")")
+    rm -f "$WORK/import.db"*
+    start_server sqlite "$WORK/data-sq"
     ours_sqlite+=("$(upload_and_load "$WORK/1m.csv" "fresh_$round")")
-    repeat_sqlite+=("$(upload_and_load "$WORK/1m.csv")")
-    log "SQLite round $round: sqlite3 .import ${import[-1]}s, Conveyor upload->succeeded new dataset ${ours_sqlite[-1]}s, repeat ${repeat_sqlite[-1]}s"
+    repeat_sqlite+=("$(upload_and_load "$WORK/1m.csv" "fresh_$round")")
+    stop_server; rm -rf "$WORK/data-sq"
+    log "SQLite round $round: sqlite3 .import ${import[-1]}s, Conveyor upload->succeeded first load (new dataset, fresh process) ${ours_sqlite[-1]}s, repeat ${repeat_sqlite[-1]}s"
   done
-  stop_server
   local import_s ours_sq repeat_sq; import_s=$(median "${import[@]}"); ours_sq=$(median "${ours_sqlite[@]}"); repeat_sq=$(median "${repeat_sqlite[@]}")
-  echo "load postgres copy=${copy_s}s first-load (new dataset)=${ours_pg}s ratio=$(ratio "$copy_s" "$ours_pg"); repeat-load=${repeat_pg}s ratio=$(ratio "$copy_s" "$repeat_pg") (medians of 5 alternating rounds)"
-  echo "load sqlite import=${import_s}s first-load (new dataset)=${ours_sq}s ratio=$(ratio "$import_s" "$ours_sq"); repeat-load=${repeat_sq}s ratio=$(ratio "$import_s" "$repeat_sq") (medians of 5 alternating rounds)"
-  rm -f "$WORK/1m.csv"; rm -rf "$WORK/data-pg" "$WORK/data-sq" "$WORK/import.db"*
+  echo "load postgres copy=${copy_s}s first-load (new dataset, fresh process)=${ours_pg}s ratio=$(ratio "$copy_s" "$ours_pg") rounds=($(ratios copy ours)); repeat-load=${repeat_pg}s ratio=$(ratio "$copy_s" "$repeat_pg") rounds=($(ratios copy repeat)) (medians of 5 alternating rounds)"
+  echo "load sqlite import=${import_s}s first-load (new dataset, fresh process)=${ours_sq}s ratio=$(ratio "$import_s" "$ours_sq") rounds=($(ratios import ours_sqlite)); repeat-load=${repeat_sq}s ratio=$(ratio "$import_s" "$repeat_sq") rounds=($(ratios import repeat_sqlite)) (medians of 5 alternating rounds)"
+  rm -f "$WORK/1m.csv"
 }
 
 peak_rss_mb() { awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status"; }
