@@ -19,6 +19,9 @@ pg_start
 # The status cache tests start redis-server processes of their own (they stop and restart them).
 command -v redis-server >/dev/null || apt_install redis-server
 export CONVEYOR_TEST_REDIS_SERVER="$(command -v redis-server)"
+# The dashboard's browser tests drive Debian's Chromium (Playwright launches it; it downloads no browser of its own).
+command -v chromium >/dev/null || apt_install chromium fonts-liberation
+export CONVEYOR_TEST_CHROMIUM="$(command -v chromium)"
 export CONVEYOR_TEST_POSTGRES="$PG_CONNECTION"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 

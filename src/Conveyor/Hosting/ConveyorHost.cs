@@ -5,6 +5,7 @@ using Conveyor.Audit;
 using Conveyor.Auth;
 using Conveyor.Api.Seeds;
 using Conveyor.Api.V1.Ingestion;
+using Conveyor.Web;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -33,6 +34,7 @@ public static class ConveyorHost
         services.AddConveyorAuth(options.Auth);
         services.AddConveyorKeyRing(options);
         services.AddConveyorWorkers(builder.Configuration);
+        services.AddDashboard();
         services.ConfigureHttpJsonOptions(o => ConveyorJson.Configure(o.SerializerOptions));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
         {
@@ -65,6 +67,7 @@ public static class ConveyorHost
             StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
         });
         app.UseStatusCodePages();
+        app.UseDashboardAssets();
         app.UseConveyorAuth();
 
         // Every API endpoint hangs off one group, whose filter checks query strings and route values (StrictRequestFilter).
@@ -78,6 +81,7 @@ public static class ConveyorHost
         api.MapStatusApi();
         api.MapIngestionStatusApi();
         api.MapAdminJobsApi();
+        app.MapDashboard();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapScalarApiReference("/docs", o => o.WithTitle("Conveyor API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync })

@@ -1,0 +1,45 @@
+using Conveyor.Auth;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Conveyor.Web;
+
+/// <summary><c>/jobs/{id}</c>: one job's status, progress, error, detection, rows, failed lines and timeline, live.</summary>
+public static class JobPageEndpoints
+{
+    public static void MapJobPages(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/jobs/{id}", PageAsync).RequireAuthorization(Policies.Viewer);
+        routes.MapGet("/jobs/{id}/live", Live).RequireAuthorization(Policies.Viewer);
+    }
+
+    private static async Task<IResult> PageAsync(string id, HttpContext context, JobLoader loader)
+    {
+        if (!Guid.TryParse(id, out var jobId)) return QueueEndpoints.Message(context, StatusCodes.Status400BadRequest, "Not a job", "The job id must be a UUID.");
+        var view = await loader.LoadAsync(jobId, full: true, context.RequestAborted);
+        if (view is null) return QueueEndpoints.Message(context, StatusCodes.Status404NotFound, "No such job", $"There is no job {jobId}.");
+        return new RazorComponentResult<JobDetailPage>(new { Shell = Shell.For(context), View = view });
+    }
+
+    private static IResult Live(string id, HttpContext context, JobLoader loader, FragmentRenderer renderer, TimeProvider time)
+    {
+        if (!LiveStream.Accepts(context.Request)) return LiveStream.NotAStream();
+        if (!Guid.TryParse(id, out var jobId)) return QueueEndpoints.Message(context, StatusCodes.Status400BadRequest, "Not a job", "The job id must be a UUID.");
+        var shell = Shell.For(context);
+        async Task<IReadOnlyList<LiveStream.Region>> RenderAsync(CancellationToken ct)
+        {
+            var view = await loader.LoadAsync(jobId, full: false, ct);
+            if (view is null) return [];
+            return
+            [
+                new("job-summary", await renderer.RenderAsync<JobSummary>(new Dictionary<string, object?> { ["View"] = view })),
+                new("job-events", await renderer.RenderAsync<JobTimeline>(new Dictionary<string, object?>
+                {
+                    ["Events"] = view.Events, ["JobId"] = jobId, ["CanSeeAudit"] = shell.Can(Roles.Admin),
+                })),
+            ];
+        }
+        static string? Announce(IReadOnlyList<LiveStream.Region> changed) =>
+            changed.Any(r => r.TargetId == "job-events") ? "The job's status changed." : null;
+        return TypedResults.ServerSentEvents(LiveStream.RunAsync(RenderAsync, Announce, time, context.RequestAborted));
+    }
+}
