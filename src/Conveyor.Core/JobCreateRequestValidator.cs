@@ -20,6 +20,9 @@ public static partial class JobCreateRequestValidator
     [GeneratedRegex(@"(?<!\\)(?:\\\\)*\\u0000")]
     private static partial Regex NulEscape();
 
+    /// <summary>Whether <paramref name="type"/> is a job type's name: a lowercase word of at most 64 characters.</summary>
+    public static bool IsTypeName(string type) => WordPattern().IsMatch(type);
+
     /// <summary>Validates <paramref name="request"/>; <paramref name="isKnownType"/> says whether a handler exists.</summary>
     public static Dictionary<string, string[]> Validate(JobCreateRequest request, Func<string, bool> isKnownType)
     {

@@ -12,7 +12,7 @@ namespace Conveyor.Storage.Postgres;
 /// locking read, then every write with COMMIT); claims are one statement with <c>FOR UPDATE SKIP LOCKED</c>;
 /// wake-ups travel by LISTEN/NOTIFY.
 /// </summary>
-public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditStore, IRecordStore, IStoreDriver, IAsyncDisposable, IDisposable
+public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditStore, IRecordStore, ITypeControl, IScheduleStore, IStoreDriver, IAsyncDisposable, IDisposable
 {
     /// <summary>The NOTIFY channel that tells workers on every node that work is due.</summary>
     public const string Channel = "conveyor_jobs";
@@ -66,13 +66,24 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
     private readonly PostgresQueueListener _listener;
     private readonly StoreOrchestration _orchestration;
 
-    public PostgresJobStore(NpgsqlDataSource dataSource, TimeProvider time, ILogger<PostgresJobStore> logger)
-        : this(dataSource, ownsDataSource: false, time, logger)
+    private readonly string[] _limitTypes;
+    private readonly int?[] _limitConcurrency;
+    private readonly int?[] _limitRate;
+
+    /// <param name="limits">The per-type ceilings this node's claims keep (every node should be given the same).</param>
+    public PostgresJobStore(NpgsqlDataSource dataSource, TimeProvider time, ILogger<PostgresJobStore> logger, IReadOnlyList<TypeLimit>? limits = null)
+        : this(dataSource, ownsDataSource: false, time, logger, limits)
     {
     }
 
-    private PostgresJobStore(NpgsqlDataSource dataSource, bool ownsDataSource, TimeProvider time, ILogger<PostgresJobStore> logger)
+    private PostgresJobStore(NpgsqlDataSource dataSource, bool ownsDataSource, TimeProvider time, ILogger<PostgresJobStore> logger,
+        IReadOnlyList<TypeLimit>? limits)
     {
+        var sorted = (limits ?? []).Where(l => l.Concurrency is not null || l.RatePerMinute is not null)
+            .OrderBy(l => l.Type, StringComparer.Ordinal).ToList();
+        _limitTypes = sorted.Select(l => l.Type).ToArray();
+        _limitConcurrency = sorted.Select(l => l.Concurrency).ToArray();
+        _limitRate = sorted.Select(l => l.RatePerMinute).ToArray();
         _dataSource = dataSource;
         _ownsDataSource = ownsDataSource;
         _time = time;
@@ -86,12 +97,13 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
     async Task<IDriverTransaction> IStoreDriver.BeginAsync(CancellationToken ct) => await PostgresTransaction.StartAsync(_dataSource, ct);
 
     /// <summary>A store over its own data source for <paramref name="connectionString"/>, disposed with the store.</summary>
-    public static PostgresJobStore Create(string connectionString, TimeProvider time, ILoggerFactory? loggerFactory = null)
+    public static PostgresJobStore Create(string connectionString, TimeProvider time, ILoggerFactory? loggerFactory = null,
+        IReadOnlyList<TypeLimit>? limits = null)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         if (loggerFactory is not null) builder.UseLoggerFactory(loggerFactory);
         var logger = loggerFactory?.CreateLogger<PostgresJobStore>() ?? NullLogger<PostgresJobStore>.Instance;
-        return new PostgresJobStore(builder.Build(), ownsDataSource: true, time, logger);
+        return new PostgresJobStore(builder.Build(), ownsDataSource: true, time, logger, limits);
     }
 
     private DateTimeOffset Now() => _time.GetUtcNow().Truncate();
@@ -222,25 +234,64 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
     // or a bare join: these statements are prepared, and a generic plan that cannot see how few rows the CTE
     // holds would otherwise hash-join a sequential scan of the whole jobs table.
 
-    /// <summary>Due queued jobs by priority, then schedule, then age: leased, started and logged in one statement.</summary>
+    /// <summary>
+    /// The pause lock: every claim holds it shared while its statement runs, a pause takes it exclusively before it
+    /// writes ("Paus" in ASCII, then "Lock").
+    /// </summary>
+    internal const long PauseLock = 0x506175734C6F636B;
+
+    /// <summary>
+    /// Taken before the claim, in the same implicit transaction: the pause lock shared, and one lock per limited type
+    /// (in name order, so two claims never wait on each other in a cycle). The claim statement comes after it, so its
+    /// snapshot sees every claim of a limited type that committed before, and no two claims count the same free place.
+    /// </summary>
+    private const string TakeClaimLocks = """
+        SELECT pg_advisory_xact_lock_shared(@pause_lock),
+               (SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT hashtextextended('conveyor.type:' || t, 0) AS k FROM unnest(@limited::text[]) t ORDER BY t) keys)
+        """;
+
+    /// <summary>
+    /// Due queued jobs by priority, then schedule, then age: leased, started and logged in one statement. A paused
+    /// type is skipped, and so is a limited type with no room left (running jobs against its concurrency, starts of
+    /// the last minute against its rate); a type with some room gives at most that many of the jobs.
+    /// </summary>
     private const string ClaimJobs = $"""
-        WITH next AS (
-            SELECT id FROM jobs
+        WITH limits AS (
+            SELECT * FROM unnest(@limit_type::text[], @limit_concurrency::integer[], @limit_rate::integer[]) AS l (type, concurrency, rate)
+        ), room AS (
+            SELECT l.type, LEAST(
+                coalesce(l.concurrency - (SELECT count(*) FROM jobs r WHERE r.status = 'running' AND r.type = l.type), 2147483647),
+                coalesce(l.rate - (SELECT count(*) FROM type_starts s WHERE s.type = l.type AND s.at > @now - interval '1 minute'), 2147483647)) AS room
+            FROM limits l
+        ), next AS (
+            SELECT id, type, priority, scheduled_at, created_at FROM jobs
             WHERE status = 'queued' AND scheduled_at <= @now
+              AND type <> ALL(ARRAY(SELECT type FROM type_pauses))
+              AND type <> ALL(ARRAY(SELECT type FROM room WHERE room <= 0))
             ORDER BY priority DESC, scheduled_at, created_at
             LIMIT @max
             FOR UPDATE SKIP LOCKED
+        ), picked AS (
+            SELECT n.id FROM (
+                SELECT id, type, row_number() OVER (PARTITION BY type ORDER BY priority DESC, scheduled_at, created_at) AS rank FROM next) n
+            LEFT JOIN room ON room.type = n.type
+            WHERE room.room IS NULL OR n.rank <= room.room
         ), claimed AS (
             UPDATE jobs
             SET status = 'running', attempt = attempt + 1, started_at = @now, completed_at = NULL,
                 lease_owner = @owner, lease_expires_at = @lease_expires_at,
                 updated_at = GREATEST(@now, updated_at + interval '1 microsecond')
-            WHERE id = ANY(ARRAY(SELECT id FROM next))
+            WHERE id = ANY(ARRAY(SELECT id FROM picked))
             RETURNING {JobColumns.All}
         ), started AS (
             INSERT INTO job_events (job_id, type, from_status, to_status, at, actor, data)
             SELECT id, 'started', 'queued', 'running', @now, @actor, jsonb_build_object('attempt', attempt)
             FROM claimed ORDER BY priority DESC, scheduled_at, created_at
+        ), counted AS (
+            INSERT INTO type_starts (type, at)
+            SELECT c.type, @now FROM claimed c JOIN limits l ON l.type = c.type WHERE l.rate IS NOT NULL
+        ), forgotten AS (
+            DELETE FROM type_starts WHERE type = ANY(@limit_type) AND at <= @now - interval '1 minute'
         )
         SELECT {JobColumns.All} FROM claimed ORDER BY priority DESC, scheduled_at, created_at
         """;
@@ -250,14 +301,23 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
         if (max <= 0) return [];
         var now = Now();
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
-        await using var claim = new NpgsqlCommand(ClaimJobs, connection);
-        Add(claim, "now", now);
-        Add(claim, "max", max);
-        Add(claim, "owner", owner);
-        Add(claim, "actor", WorkerActor(owner));
-        Add(claim, "lease_expires_at", (now + lease).Truncate());
-        await claim.PrepareAsync(ct);
-        await using var reader = await claim.ExecuteReaderAsync(ct);
+        // One round trip, one implicit transaction: the locks, then the claim.
+        var locks = new NpgsqlBatchCommand(TakeClaimLocks);
+        Add(locks.Parameters, "pause_lock", PauseLock);
+        Add(locks.Parameters, "limited", _limitTypes);
+        var claim = new NpgsqlBatchCommand(ClaimJobs);
+        Add(claim.Parameters, "now", now);
+        Add(claim.Parameters, "max", max);
+        Add(claim.Parameters, "owner", owner);
+        Add(claim.Parameters, "actor", WorkerActor(owner));
+        Add(claim.Parameters, "lease_expires_at", (now + lease).Truncate());
+        Add(claim.Parameters, "limit_type", _limitTypes);
+        Add(claim.Parameters, "limit_concurrency", _limitConcurrency);
+        Add(claim.Parameters, "limit_rate", _limitRate);
+        await using var batch = new NpgsqlBatch(connection) { BatchCommands = { locks, claim } };
+        await batch.PrepareAsync(ct);
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        await reader.NextResultAsync(ct);
         return await PostgresRows.ReadJobsAsync(reader, ct);
     }
 
@@ -321,6 +381,56 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
     {
         await _listener.EnsureStartedAsync(ct);
         return _signals.Subscribe();
+    }
+
+    public Task<bool> PauseTypeAsync(string type, AuditContext audit, CancellationToken ct) =>
+        _orchestration.SetTypePauseAsync(type, paused: true, audit, ct);
+
+    public Task<bool> ResumeTypeAsync(string type, AuditContext audit, CancellationToken ct) =>
+        _orchestration.SetTypePauseAsync(type, paused: false, audit, ct);
+
+    private const string SelectPauses = "SELECT type, paused_at, paused_by FROM type_pauses ORDER BY type";
+
+    public async Task<IReadOnlyList<TypePause>> ListPausedTypesAsync(CancellationToken ct)
+    {
+        await using var command = _dataSource.CreateCommand(SelectPauses);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var pauses = new List<TypePause>();
+        while (await reader.ReadAsync(ct)) pauses.Add(new TypePause(reader.GetString(0), PostgresRows.Time(reader, 1), reader.GetString(2)));
+        return pauses;
+    }
+
+    private const string SelectScheduleRuns = "SELECT name, last_tick, last_job_id, last_enqueued_at FROM schedule_runs ORDER BY name";
+
+    private const string UpsertScheduleRun = """
+        INSERT INTO schedule_runs (name, last_tick, last_job_id, last_enqueued_at) VALUES (@name, @tick, @job, @at)
+        ON CONFLICT (name) DO UPDATE SET last_tick = excluded.last_tick,
+            last_job_id = coalesce(excluded.last_job_id, schedule_runs.last_job_id),
+            last_enqueued_at = coalesce(excluded.last_enqueued_at, schedule_runs.last_enqueued_at)
+        WHERE schedule_runs.last_tick < excluded.last_tick
+        """;
+
+    public async Task<IReadOnlyList<ScheduleRun>> ListScheduleRunsAsync(CancellationToken ct)
+    {
+        await using var command = _dataSource.CreateCommand(SelectScheduleRuns);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var runs = new List<ScheduleRun>();
+        while (await reader.ReadAsync(ct))
+        {
+            runs.Add(new ScheduleRun(reader.GetString(0), PostgresRows.Time(reader, 1), reader.IsDBNull(2) ? null : reader.GetGuid(2),
+                PostgresRows.NullableTime(reader, 3)));
+        }
+        return runs;
+    }
+
+    public async Task RecordScheduleRunAsync(ScheduleRun run, CancellationToken ct)
+    {
+        await using var command = _dataSource.CreateCommand(UpsertScheduleRun);
+        Add(command, "name", run.Name);
+        Add(command, "tick", run.LastTick.Truncate());
+        Add(command, "job", run.LastJobId);
+        Add(command, "at", run.LastEnqueuedAt?.Truncate());
+        await command.ExecuteNonQueryAsync(ct);
     }
 
     public async Task<long> CountKeysAsync(CancellationToken ct)

@@ -413,6 +413,42 @@ internal sealed class PostgresTransaction : IDriverTransaction
         return new RevokedKey(key, revoke.RecordsAffected == 1);
     }
 
+    private const string TakePauseLock = "SELECT pg_advisory_xact_lock(@key)";
+
+    private const string InsertPause = "INSERT INTO type_pauses (type, paused_at, paused_by) VALUES (@type, @now, @actor) ON CONFLICT (type) DO NOTHING";
+
+    private const string DeletePause = "DELETE FROM type_pauses WHERE type = @type";
+
+    /// <summary>
+    /// A pause first takes the pause lock exclusively: every claim holds it shared for its statement, so this waits for
+    /// the claims in flight, and a claim that comes after reads the pause (its statement's snapshot follows the lock).
+    /// </summary>
+    public async Task<bool> SetTypePauseAsync(SetTypePauseParams p, CancellationToken ct)
+    {
+        NpgsqlBatchCommand change;
+        NpgsqlBatchCommand[] commands;
+        if (p.Paused)
+        {
+            var take = new NpgsqlBatchCommand(TakePauseLock);
+            PostgresParameters.Add(take.Parameters, "key", PostgresJobStore.PauseLock);
+            change = new NpgsqlBatchCommand(InsertPause);
+            PostgresParameters.Add(change.Parameters, "now", p.Now);
+            PostgresParameters.Add(change.Parameters, "actor", p.Actor);
+            commands = [take, change];
+        }
+        else
+        {
+            change = new NpgsqlBatchCommand(DeletePause);
+            commands = [change];
+        }
+        PostgresParameters.Add(change.Parameters, "type", p.Type);
+        await using var reader = await ReadAsync(ct, commands);
+        while (await reader.NextResultAsync(ct))
+        {
+        }
+        return change.RecordsAffected == 1;
+    }
+
     private const string Notify = $"SELECT pg_notify('{PostgresJobStore.Channel}', '')";
 
     private bool _notify;

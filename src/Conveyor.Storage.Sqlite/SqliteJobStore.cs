@@ -12,7 +12,7 @@ namespace Conveyor.Storage.Sqlite;
 /// process on the same file waits on the busy timeout instead of failing half-way. Status changes are the shared
 /// <see cref="StoreOrchestration"/> over this driver's transactions (<see cref="SqliteWriteTransaction"/>).
 /// </summary>
-public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStore, IRecordStore, IStoreDriver, IDisposable
+public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStore, IRecordStore, ITypeControl, IScheduleStore, IStoreDriver, IDisposable
 {
     private const string Prefix = "Conveyor.Storage.Sqlite.Migrations.";
 
@@ -27,8 +27,20 @@ public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStor
     private readonly QueueSignalHub _signals = new();
     private readonly StoreOrchestration _orchestration;
 
-    public SqliteJobStore(string connectionString, TimeProvider time, ILogger<SqliteJobStore> logger)
+    private readonly string _limitsJson;
+    private readonly HashSet<string> _rateLimited;
+
+    /// <param name="limits">The per-type ceilings the claims keep.</param>
+    public SqliteJobStore(string connectionString, TimeProvider time, ILogger<SqliteJobStore> logger, IReadOnlyList<TypeLimit>? limits = null)
     {
+        var limited = (limits ?? []).Where(l => l.Concurrency is not null || l.RatePerMinute is not null).ToList();
+        _limitsJson = System.Text.Json.JsonSerializer.Serialize(limited.Select(l => new Dictionary<string, object?>
+        {
+            ["type"] = l.Type,
+            ["concurrency"] = l.Concurrency,
+            ["rate"] = l.RatePerMinute,
+        }));
+        _rateLimited = limited.Where(l => l.RatePerMinute is not null).Select(l => l.Type).ToHashSet(StringComparer.Ordinal);
         var builder = new SqliteConnectionStringBuilder(connectionString)
         {
             Pooling = true,
@@ -238,33 +250,76 @@ public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStor
     public Task<RetryAsNewOutcome> RetryAsNewAsync(Guid id, Func<Job, NewJob> buildRetry, AuditContext audit, CancellationToken ct) =>
         _orchestration.RetryAsNewAsync(id, buildRetry, audit, ct);
 
+    /// <summary>
+    /// Due queued jobs by priority, then schedule, then age. A paused type is skipped, and so is a limited type with no
+    /// room left (running jobs against its concurrency, starts of the last minute against its rate); a type with some
+    /// room gives at most that many. The writer lock serializes claims, so no two count the same free place.
+    /// </summary>
+    private const string ClaimJobs = $"""
+        WITH limits AS (
+            SELECT json_extract(value, '$.type') AS type, json_extract(value, '$.concurrency') AS concurrency,
+                   json_extract(value, '$.rate') AS rate
+            FROM json_each(@limits)
+        ), room AS (
+            SELECT l.type, MIN(
+                coalesce(l.concurrency - (SELECT count(*) FROM jobs r WHERE r.status = 'running' AND r.type = l.type), 2147483647),
+                coalesce(l.rate - (SELECT count(*) FROM type_starts s WHERE s.type = l.type AND s.at > @now - 60000000), 2147483647)) AS room
+            FROM limits l
+        ), next AS (
+            SELECT id, type, priority, scheduled_at, created_at FROM jobs
+            WHERE status = 'queued' AND scheduled_at <= @now
+              AND type NOT IN (SELECT type FROM type_pauses)
+              AND type NOT IN (SELECT type FROM room WHERE room <= 0)
+            ORDER BY priority DESC, scheduled_at, created_at
+            LIMIT @max
+        ), picked AS (
+            SELECT n.id FROM (
+                SELECT id, type, row_number() OVER (PARTITION BY type ORDER BY priority DESC, scheduled_at, created_at) AS rank FROM next) n
+            LEFT JOIN room ON room.type = n.type
+            WHERE room.room IS NULL OR n.rank <= room.room
+        )
+        UPDATE jobs
+        SET status = 'running', attempt = attempt + 1, started_at = @now, completed_at = NULL,
+            lease_owner = @owner, lease_expires_at = @lease, updated_at = MAX(@now, updated_at + 1)
+        WHERE id IN (SELECT id FROM picked)
+        RETURNING {JobColumns.All}
+        """;
+
+    private const string CountStart = "INSERT INTO type_starts (type, at) VALUES (@type, @now)";
+
+    private const string ForgetStarts = "DELETE FROM type_starts WHERE at <= @now - 60000000";
+
     public async Task<IReadOnlyList<Job>> ClaimAsync(string owner, int max, TimeSpan lease, CancellationToken ct)
     {
         if (max <= 0) return [];
         return await WriteAsync(async (connection, tx) =>
         {
             var now = Now();
-            await using var claim = Command(connection, tx, $"""
-                UPDATE jobs
-                SET status = 'running', attempt = attempt + 1, started_at = @now, completed_at = NULL,
-                    lease_owner = @owner, lease_expires_at = @lease, updated_at = MAX(@now, updated_at + 1)
-                WHERE id IN (
-                    SELECT id FROM jobs
-                    WHERE status = 'queued' AND scheduled_at <= @now
-                    ORDER BY priority DESC, scheduled_at, created_at
-                    LIMIT @max)
-                RETURNING {JobColumns.All}
-                """);
+            await using var claim = Command(connection, tx, ClaimJobs);
             claim.Parameters.AddWithValue("@now", now.ToUnixTimeMicroseconds());
             claim.Parameters.AddWithValue("@owner", owner);
             claim.Parameters.AddWithValue("@lease", (now + lease).ToUnixTimeMicroseconds());
             claim.Parameters.AddWithValue("@max", max);
+            claim.Parameters.AddWithValue("@limits", _limitsJson);
             var jobs = await SqliteRows.ReadJobsAsync(claim, ct);
             await using var events = new SqliteEventWriter(Command(connection, tx, SqliteEventWriter.Insert), auditId: null);
             foreach (var job in jobs)
             {
                 await events.AppendAsync(job.Id, JobEventTypes.Started, JobStatusNames.Queued, JobStatusNames.Running, now,
                     WorkerActor(owner), $$"""{"attempt":{{job.Attempt}}}""", ct);
+            }
+            if (_rateLimited.Count > 0)
+            {
+                await using var forget = Command(connection, tx, ForgetStarts);
+                forget.Parameters.AddWithValue("@now", now.ToUnixTimeMicroseconds());
+                await forget.ExecuteNonQueryAsync(ct);
+                foreach (var job in jobs.Where(j => _rateLimited.Contains(j.Type)))
+                {
+                    await using var count = Command(connection, tx, CountStart);
+                    count.Parameters.AddWithValue("@type", job.Type);
+                    count.Parameters.AddWithValue("@now", now.ToUnixTimeMicroseconds());
+                    await count.ExecuteNonQueryAsync(ct);
+                }
             }
             return (IReadOnlyList<Job>)jobs.OrderByDescending(j => j.Priority).ThenBy(j => j.ScheduledAt).ThenBy(j => j.CreatedAt).ToList();
         }, ct);
@@ -313,6 +368,58 @@ public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStor
         _orchestration.ReleaseAsync(owner, ids, ct);
 
     public Task<IQueueSignal> SubscribeAsync(CancellationToken ct) => Task.FromResult<IQueueSignal>(_signals.Subscribe());
+
+    public Task<bool> PauseTypeAsync(string type, AuditContext audit, CancellationToken ct) =>
+        _orchestration.SetTypePauseAsync(type, paused: true, audit, ct);
+
+    public Task<bool> ResumeTypeAsync(string type, AuditContext audit, CancellationToken ct) =>
+        _orchestration.SetTypePauseAsync(type, paused: false, audit, ct);
+
+    public async Task<IReadOnlyList<TypePause>> ListPausedTypesAsync(CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT type, paused_at, paused_by FROM type_pauses ORDER BY type";
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var pauses = new List<TypePause>();
+        while (await reader.ReadAsync(ct))
+            pauses.Add(new TypePause(reader.GetString(0), Microseconds.FromUnixTimeMicroseconds(reader.GetInt64(1)), reader.GetString(2)));
+        return pauses;
+    }
+
+    public async Task<IReadOnlyList<ScheduleRun>> ListScheduleRunsAsync(CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name, last_tick, last_job_id, last_enqueued_at FROM schedule_runs ORDER BY name";
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var runs = new List<ScheduleRun>();
+        while (await reader.ReadAsync(ct))
+        {
+            runs.Add(new ScheduleRun(reader.GetString(0), Microseconds.FromUnixTimeMicroseconds(reader.GetInt64(1)),
+                reader.IsDBNull(2) ? null : Guid.Parse(reader.GetString(2)), SqliteRows.Time(reader, 3)));
+        }
+        return runs;
+    }
+
+    public async Task RecordScheduleRunAsync(ScheduleRun run, CancellationToken ct)
+    {
+        await WriteAsync(async (connection, tx) =>
+        {
+            await using var command = Command(connection, tx, """
+                INSERT INTO schedule_runs (name, last_tick, last_job_id, last_enqueued_at) VALUES (@name, @tick, @job, @at)
+                ON CONFLICT (name) DO UPDATE SET last_tick = excluded.last_tick,
+                    last_job_id = coalesce(excluded.last_job_id, schedule_runs.last_job_id),
+                    last_enqueued_at = coalesce(excluded.last_enqueued_at, schedule_runs.last_enqueued_at)
+                WHERE schedule_runs.last_tick < excluded.last_tick
+                """);
+            command.Parameters.AddWithValue("@name", run.Name);
+            command.Parameters.AddWithValue("@tick", run.LastTick.ToUnixTimeMicroseconds());
+            command.Parameters.AddWithValue("@job", (object?)run.LastJobId?.ToString() ?? DBNull.Value);
+            command.Parameters.AddWithValue("@at", (object?)run.LastEnqueuedAt?.ToUnixTimeMicroseconds() ?? DBNull.Value);
+            return await command.ExecuteNonQueryAsync(ct);
+        }, ct);
+    }
 
     public async Task<long> CountKeysAsync(CancellationToken ct)
     {

@@ -341,6 +341,23 @@ internal sealed class SqliteWriteTransaction : IDriverTransaction
         return new RevokedKey(keys.Count == 0 ? null : keys[0], changed == 1);
     }
 
+    private const string InsertPause = "INSERT INTO type_pauses (type, paused_at, paused_by) VALUES (@type, @now, @actor) ON CONFLICT (type) DO NOTHING";
+
+    private const string DeletePause = "DELETE FROM type_pauses WHERE type = @type";
+
+    /// <summary>The writer lock is held, and claims take it too: a claim after this commits reads the pause.</summary>
+    public async Task<bool> SetTypePauseAsync(SetTypePauseParams p, CancellationToken ct)
+    {
+        await using var command = Command(p.Paused ? InsertPause : DeletePause);
+        command.Parameters.AddWithValue("@type", p.Type);
+        if (p.Paused)
+        {
+            command.Parameters.AddWithValue("@now", p.Now.ToUnixTimeMicroseconds());
+            command.Parameters.AddWithValue("@actor", p.Actor);
+        }
+        return await command.ExecuteNonQueryAsync(ct) == 1;
+    }
+
     /// <summary>One process per file: the store's hub, signalled by the orchestration after commit, is every listener.</summary>
     public ValueTask NotifyAsync(CancellationToken ct) => ValueTask.CompletedTask;
 

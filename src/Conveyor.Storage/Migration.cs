@@ -22,10 +22,12 @@ public sealed partial record Migration(int Version, string Name, string Sql)
             list.Add(new Migration(int.Parse(match.Groups["version"].Value), match.Groups["name"].Value, reader.ReadToEnd()));
         }
         var ordered = list.OrderBy(m => m.Version).ToList();
-        for (var i = 0; i < ordered.Count; i++)
+        // Numbers are handed out to work in parallel, so one may land before a lower one: a gap is allowed (the store
+        // applies every version it has not recorded, whatever came first), a number used twice is not.
+        for (var i = 1; i < ordered.Count; i++)
         {
-            if (ordered[i].Version != i + 1)
-                throw new InvalidOperationException($"Migrations under {prefix} must be numbered 0001, 0002, … without gaps.");
+            if (ordered[i].Version == ordered[i - 1].Version)
+                throw new InvalidOperationException($"Migrations under {prefix} use {ordered[i].Version:D4} twice.");
         }
         return ordered;
     }

@@ -244,6 +244,23 @@ public sealed class StoreOrchestration(IStoreDriver driver, TimeProvider time)
         return revoked.Key;
     }
 
+    /// <summary>Pauses or resumes a job type with its audit event (target: the type); true when that changed something.</summary>
+    public async Task<bool> SetTypePauseAsync(string type, bool paused, AuditContext audit, CancellationToken ct)
+    {
+        bool changed;
+        await using (var tx = await driver.BeginAsync(ct))
+        {
+            var head = await tx.LockAuditChainAsync(new LockAuditChainParams(), ct);
+            changed = await tx.SetTypePauseAsync(new SetTypePauseParams(type, paused, Now(), audit.Actor), ct);
+            await tx.AppendAuditAsync(Audit(head, audit, type, changed ? AuditOutcomes.Applied : AuditOutcomes.NoOp), ct);
+            // A resumed type's queued jobs are due again: wake the claim loops of every node.
+            if (changed && !paused) await tx.NotifyAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+        if (changed && !paused) driver.Signals.Signal();
+        return changed;
+    }
+
     /// <summary>Appends an event that changes nothing else.</summary>
     public async Task<AuditEvent> AppendAuditAsync(AuditContext audit, string? target, string outcome, CancellationToken ct)
     {

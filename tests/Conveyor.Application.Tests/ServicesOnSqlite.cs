@@ -48,6 +48,10 @@ public sealed class ServicesOnSqlite : IAsyncDisposable
 
     public IJobStore Store => _store;
 
+    public IScheduleStore ScheduleRuns => _store;
+
+    public JobHandlerRegistry Handlers { get; private init; } = null!;
+
     public static async Task<ServicesOnSqlite> StartAsync()
     {
         var directory = Directory.CreateTempSubdirectory("conveyor-application-").FullName;
@@ -62,7 +66,8 @@ public sealed class ServicesOnSqlite : IAsyncDisposable
             new NoopHandler(), new FailHandler(),
             .. new[] { "csv", "json", "ndjson" }.Select(type => new IngestHandler(type, store, store, root, urls, ingestion, time)),
         ];
-        return new ServicesOnSqlite(directory, time, store, root, urls, new JobHandlerRegistry(handlers));
+        var registry = new JobHandlerRegistry(handlers);
+        return new ServicesOnSqlite(directory, time, store, root, urls, registry) { Handlers = registry };
     }
 
     /// <summary>An audit context for <paramref name="action"/> on behalf of <see cref="Actor"/>, as the API would make it.</summary>

@@ -49,11 +49,13 @@ public sealed class PostgresStoreHarness : StoreHarness
         return new PostgresStoreHarness(server, database);
     }
 
-    protected override IJobStore CreateStore()
+    public override IReadOnlyList<int> MigrationVersions => PostgresJobStore.Migrations.Select(m => m.Version).ToList();
+
+    protected override IJobStore CreateStore(IReadOnlyList<TypeLimit>? limits)
     {
         var dataSource = NpgsqlDataSource.Create(_connectionString);
         _dataSources.Add(dataSource);
-        return new PostgresJobStore(dataSource, Clock, NullLogger<PostgresJobStore>.Instance);
+        return new PostgresJobStore(dataSource, Clock, NullLogger<PostgresJobStore>.Instance, limits);
     }
 
     protected override async Task<DbConnection> OpenConnectionAsync(CancellationToken ct) => await _raw.OpenConnectionAsync(ct);

@@ -19,8 +19,10 @@ public sealed class SqliteStoreHarness : StoreHarness
         Start();
     }
 
-    protected override IJobStore CreateStore() =>
-        new SqliteJobStore($"Data Source={_file}", Clock, NullLogger<SqliteJobStore>.Instance);
+    public override IReadOnlyList<int> MigrationVersions => SqliteJobStore.Migrations.Select(m => m.Version).ToList();
+
+    protected override IJobStore CreateStore(IReadOnlyList<TypeLimit>? limits) =>
+        new SqliteJobStore($"Data Source={_file}", Clock, NullLogger<SqliteJobStore>.Instance, limits);
 
     protected override async Task<DbConnection> OpenConnectionAsync(CancellationToken ct)
     {

@@ -20,16 +20,19 @@ public abstract class StoreHarness : IAsyncDisposable
     public IJobStore Store => _stores[0];
 
     /// <summary>Another store over the same database and clock: another process (SQLite) or node (PostgreSQL).</summary>
-    public IJobStore OpenAnotherStore()
+    public IJobStore OpenAnotherStore(IReadOnlyList<TypeLimit>? limits = null)
     {
-        var store = CreateStore();
+        var store = CreateStore(limits);
         _stores.Add(store);
         return store;
     }
 
     protected void Start() => OpenAnotherStore();
 
-    protected abstract IJobStore CreateStore();
+    protected abstract IJobStore CreateStore(IReadOnlyList<TypeLimit>? limits);
+
+    /// <summary>The versions of the driver's embedded migrations, in order.</summary>
+    public abstract IReadOnlyList<int> MigrationVersions { get; }
 
     protected abstract Task<DbConnection> OpenConnectionAsync(CancellationToken ct);
 

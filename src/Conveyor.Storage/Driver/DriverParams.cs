@@ -51,3 +51,6 @@ public sealed record RevokeKeyParams(Guid Id, DateTimeOffset Now);
 
 /// <summary>The key as it now is (null when there is none), and whether this call revoked it.</summary>
 public sealed record RevokedKey(ApiKeyRecord? Key, bool Changed);
+
+/// <summary>Pause <see cref="Type"/> (as <see cref="Actor"/>, at <see cref="Now"/>) or, with <see cref="Paused"/> false, resume it.</summary>
+public sealed record SetTypePauseParams(string Type, bool Paused, DateTimeOffset Now, string Actor);

@@ -57,6 +57,12 @@ public interface IDriverTransaction : IAsyncDisposable
     /// <summary>Revokes a key unless it already is, and reads it back; the key is null when there is no such key.</summary>
     Task<RevokedKey> RevokeKeyAsync(RevokeKeyParams p, CancellationToken ct);
 
+    /// <summary>
+    /// Pauses (or resumes) a job type; true when that changed something. A pause waits for the claims in flight on
+    /// every node, so none that starts after it commits can start a job of the type.
+    /// </summary>
+    Task<bool> SetTypePauseAsync(SetTypePauseParams p, CancellationToken ct);
+
     /// <summary>Tells every node's listeners, on commit, that work is due (PostgreSQL's NOTIFY; nothing on SQLite).</summary>
     ValueTask NotifyAsync(CancellationToken ct);
 

@@ -15,4 +15,6 @@ public static class AuditActions
     public const string KeyCreate = "key.create";
     public const string KeyRevoke = "key.revoke";
     public const string AuthDenied = "auth.denied";
+    public const string TypePause = "type.pause";
+    public const string TypeResume = "type.resume";
 }

@@ -22,6 +22,7 @@ public static class ConveyorCli
         root.Subcommands.Add(Migrate());
         root.Subcommands.Add(Keys());
         root.Subcommands.Add(AuditCommands());
+        root.Subcommands.Add(Types());
         return root;
     }
 
@@ -162,6 +163,50 @@ public static class ConveyorCli
         });
 
         return new Command("keys", "Manage API keys on the store directly.") { create, list, revoke, generate };
+    }
+
+    /// <summary><c>types pause|resume NAME</c>: the pause switch of a job type, straight on the store (audited as <c>cli:user</c>).</summary>
+    private static Command Types()
+    {
+        Command Switch(string verb, bool paused, string description)
+        {
+            var type = new Argument<string>("type") { Description = "The job type (e.g. csv, transcription)." };
+            var command = new Command(verb, description) { type };
+            command.TreatUnmatchedTokensAsErrors = false;
+            command.SetAction(async (parse, ct) =>
+            {
+                var name = parse.GetValue(type)!;
+                if (!JobCreateRequestValidator.IsTypeName(name))
+                {
+                    Console.Error.WriteLine("The type must be a lowercase word of at most 64 characters (a-z, 0-9, '_', '.', '-').");
+                    return 2;
+                }
+                using var host = await StoreHostAsync(parse, ct);
+                var control = host.Services.GetRequiredService<ITypeControl>();
+                var changed = paused
+                    ? await control.PauseTypeAsync(name, CliAudit(AuditActions.TypePause), ct)
+                    : await control.ResumeTypeAsync(name, CliAudit(AuditActions.TypeResume), ct);
+                Console.Out.WriteLine(changed ? $"Type {name} {(paused ? "paused" : "resumed")}." : $"Type {name} was already {(paused ? "paused" : "running")}.");
+                return 0;
+            });
+            return command;
+        }
+
+        var list = new Command("list", "List the paused job types.");
+        list.TreatUnmatchedTokensAsErrors = false;
+        list.SetAction(async (parse, ct) =>
+        {
+            using var host = await StoreHostAsync(parse, ct);
+            foreach (var pause in await host.Services.GetRequiredService<ITypeControl>().ListPausedTypesAsync(ct))
+                Console.Out.WriteLine($"{pause.Type}  paused {pause.PausedAt:O} by {pause.PausedBy}");
+            return 0;
+        });
+        return new Command("types", "The pause switch of each job type.")
+        {
+            Switch("pause", paused: true, "Pause a job type: no node starts its jobs until it is resumed."),
+            Switch("resume", paused: false, "Resume a paused job type."),
+            list,
+        };
     }
 
     /// <summary><c>audit verify</c>: walks the hash chain; exit code 1 and the first broken link when it does not hold.</summary>

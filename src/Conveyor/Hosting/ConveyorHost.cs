@@ -6,6 +6,8 @@ using Conveyor.Auth;
 using Conveyor.Api.Seeds;
 using Conveyor.Api.V1.Ingestion;
 using Conveyor.Web;
+using Conveyor.Api.V1.Types;
+using Conveyor.Api.V1.Schedules;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -78,6 +80,8 @@ public static class ConveyorHost
         api.MapDataV1();
         api.MapKeysV1();
         api.MapAuditV1();
+        api.MapTypesV1();
+        api.MapSchedulesV1();
         api.MapStatusApi();
         api.MapIngestionStatusApi();
         api.MapAdminJobsApi();

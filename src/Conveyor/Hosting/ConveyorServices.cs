@@ -1,5 +1,6 @@
 using Conveyor.Api.V1.Ingestion;
 using Conveyor.Application;
+using Conveyor.Application.Schedules;
 using Conveyor.Auth;
 using Conveyor.Caching;
 using Conveyor.Ingestion;
@@ -58,10 +59,20 @@ public static class ConveyorServices
             services.AddSingleton<IJobHandler>(sp => ActivatorUtilities.CreateInstance<IngestHandler>(sp, type));
         services.AddSingleton<JobHandlerRegistry>();
         services.AddSingleton<JobService>();
+        services.AddSingleton(sp => Schedules(configuration, sp.GetRequiredService<JobHandlerRegistry>()));
         services.AddSingleton<UploadService>();
         // Registered first so migrations run before the workers' first claim.
         services.AddHostedService(sp => ActivatorUtilities.CreateInstance<StartupTasks>(sp, createBootstrapKey));
         return options;
+    }
+
+    /// <summary>The <c>Conveyor:Schedules</c> section; a bad schedule stops start-up naming its key.</summary>
+    private static ScheduleSet Schedules(IConfiguration configuration, JobHandlerRegistry handlers)
+    {
+        var section = configuration.GetSection(ScheduleOptions.Section).Get<Dictionary<string, ScheduleOptions>>() ?? [];
+        var (schedules, problems) = ScheduleOptions.Resolve(section, handlers.IsKnown);
+        if (problems.Count > 0) throw new OptionsValidationException(ScheduleOptions.Section, typeof(ScheduleOptions), problems);
+        return new ScheduleSet(schedules);
     }
 
     /// <summary>In-process workers, plus a shutdown timeout long enough for their grace period.</summary>
@@ -75,6 +86,7 @@ public static class ConveyorServices
         services.AddSingleton<LeaderElector>();
         services.AddHostedService(sp => sp.GetRequiredService<LeaderElector>());
         services.AddSingleton<IMaintenanceService, JobRescuer>();
+        services.AddSingleton<IMaintenanceService, PeriodicEnqueuer>();
         services.AddHostedService<MaintenanceRunner>();
         var grace = configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>()?.ShutdownGrace ?? new WorkerOptions().ShutdownGrace;
         services.Configure<HostOptions>(o => o.ShutdownTimeout = grace + TimeSpan.FromSeconds(15));

@@ -1,6 +1,8 @@
 using Conveyor.Storage;
 using Conveyor.Storage.Postgres;
 using Conveyor.Storage.Sqlite;
+using Conveyor.Workers;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Conveyor.Hosting;
@@ -18,15 +20,26 @@ public static class StoreFactory
         return $"Data Source={Path.Combine(Path.GetFullPath(options.DataDirectory), "conveyor.db")}";
     }
 
+    /// <summary>The <c>Conveyor:Types</c> ceilings; a bad one stops start-up naming its key.</summary>
+    public static IReadOnlyList<TypeLimit> TypeLimits(IConfiguration configuration)
+    {
+        var types = configuration.GetSection(TypeLimitOptions.Section).Get<Dictionary<string, TypeLimitOptions>>() ?? [];
+        var (limits, problems) = TypeLimitOptions.Resolve(types);
+        if (problems.Count > 0) throw new OptionsValidationException(TypeLimitOptions.Section, typeof(TypeLimitOptions), problems);
+        return limits;
+    }
+
     public static IServiceCollection AddConveyorStore(this IServiceCollection services, IConfiguration configuration, ConveyorOptions options)
     {
         var connectionString = ConnectionString(configuration, options);
+        var limits = TypeLimits(configuration);
+        services.AddSingleton(limits);
         if (options.Database.Provider == StoreOptions.Postgres)
         {
             services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
             services.AddSingleton<PostgresJobStore>(sp => new PostgresJobStore(
                 sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILogger<PostgresJobStore>>()));
+                sp.GetRequiredService<ILogger<PostgresJobStore>>(), limits));
             AddParts<PostgresJobStore>(services);
             services.AddSingleton<ILeaderElection>(sp => new PostgresLeaderElection(
                 sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
@@ -34,7 +47,7 @@ public static class StoreFactory
         else
         {
             services.AddSingleton<SqliteJobStore>(sp => new SqliteJobStore(
-                connectionString, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SqliteJobStore>>()));
+                connectionString, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SqliteJobStore>>(), limits));
             AddParts<SqliteJobStore>(services);
             services.AddSingleton<ILeaderElection>(sp => new SqliteLeaderElection(sp.GetRequiredService<TimeProvider>()));
         }
@@ -61,5 +74,7 @@ public static class StoreFactory
         services.AddSingleton<IAuditStore>(sp => sp.GetRequiredService<TStore>());
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<TStore>());
         services.AddSingleton<IAuditReader>(sp => sp.GetRequiredService<TStore>());
+        services.AddSingleton<ITypeControl>(sp => (ITypeControl)sp.GetRequiredService<TStore>());
+        services.AddSingleton<IScheduleStore>(sp => (IScheduleStore)sp.GetRequiredService<TStore>());
     }
 }
