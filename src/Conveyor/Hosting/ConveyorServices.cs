@@ -59,7 +59,9 @@ public static class ConveyorServices
             services.AddSingleton<IJobHandler>(sp => ActivatorUtilities.CreateInstance<IngestHandler>(sp, type));
         services.AddSingleton<JobHandlerRegistry>();
         services.AddSingleton<JobService>();
-        services.AddSingleton(sp => Schedules(configuration, sp.GetRequiredService<JobHandlerRegistry>()));
+        // Cron, time zone and template are checked now, before the host is built; the type once the handlers are known.
+        Schedules(configuration, _ => true);
+        services.AddSingleton(sp => Schedules(configuration, sp.GetRequiredService<JobHandlerRegistry>().IsKnown));
         services.AddSingleton<UploadService>();
         // Registered first so migrations run before the workers' first claim.
         services.AddHostedService(sp => ActivatorUtilities.CreateInstance<StartupTasks>(sp, createBootstrapKey));
@@ -67,10 +69,10 @@ public static class ConveyorServices
     }
 
     /// <summary>The <c>Conveyor:Schedules</c> section; a bad schedule stops start-up naming its key.</summary>
-    private static ScheduleSet Schedules(IConfiguration configuration, JobHandlerRegistry handlers)
+    private static ScheduleSet Schedules(IConfiguration configuration, Func<string, bool> isKnownType)
     {
         var section = configuration.GetSection(ScheduleOptions.Section).Get<Dictionary<string, ScheduleOptions>>() ?? [];
-        var (schedules, problems) = ScheduleOptions.Resolve(section, handlers.IsKnown);
+        var (schedules, problems) = ScheduleOptions.Resolve(section, isKnownType);
         if (problems.Count > 0) throw new OptionsValidationException(ScheduleOptions.Section, typeof(ScheduleOptions), problems);
         return new ScheduleSet(schedules);
     }
