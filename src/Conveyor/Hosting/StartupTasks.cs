@@ -9,7 +9,7 @@ namespace Conveyor.Hosting;
 /// Runs before anything else starts: applies migrations (on PostgreSQL under an advisory lock) and, when
 /// <paramref name="createBootstrapKey"/> is set and no key exists, creates the first admin key and prints it once.
 /// </summary>
-public sealed class StartupTasks(IStoreLifecycle store, IApiKeyAdmin keys, IOptions<ConveyorOptions> options, TimeProvider time,
+public sealed class StartupTasks(IStoreLifecycle store, IApiKeyAdmin keys, IApiKeyLookup lookup, IOptions<ConveyorOptions> options, TimeProvider time,
     ILogger<StartupTasks> logger, bool createBootstrapKey) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -21,8 +21,17 @@ public sealed class StartupTasks(IStoreLifecycle store, IApiKeyAdmin keys, IOpti
         var key = string.IsNullOrWhiteSpace(configured) ? ApiKeyGenerator.NewKey() : configured.Trim();
         // Its shape was checked with the other settings (AuthOptions.Validate), before anything started.
         var record = ApiKeyGenerator.Record(key, "bootstrap admin", "admin", time.GetUtcNow());
-        await keys.InsertKeyAsync(record, AuditContext.System("key.create") with { Details = KeyAuditDetails.Of(record) },
-            cancellationToken);
+        try
+        {
+            await keys.InsertKeyAsync(record, AuditContext.System("key.create") with { Details = KeyAuditDetails.Of(record) },
+                cancellationToken);
+        }
+        catch (Exception)
+        {
+            // Nodes started together on an empty store with the same configured key: another one stored it first.
+            if (await lookup.FindKeyByPrefixAsync(record.Prefix, cancellationToken) is { } existing && existing.Hash == record.Hash) return;
+            throw;
+        }
         logger.LogInformation("Created the bootstrap admin key {Prefix}", ApiKeyGenerator.PrefixOf(key));
         if (string.IsNullOrWhiteSpace(configured))
         {
