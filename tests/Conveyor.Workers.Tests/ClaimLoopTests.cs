@@ -68,6 +68,19 @@ public sealed class ClaimLoopTests : IDisposable
     }
 
     [Fact]
+    public async Task While_workers_run_more_than_half_the_places_and_none_waits_it_waits_to_claim_a_larger_batch()
+    {
+        _queue.Enqueue(AJob.Many(10));
+        _held.Add([AJob.Running(), AJob.Running(), AJob.Running()]);
+        for (var i = 0; i < 3; i++) await _held.TakeAsync(CancellationToken.None);
+        var (loop, _) = Loop(Settings.Workers(count: 4));
+
+        Assert.Equal((3, 0, 0), (_held.RunningCount, _held.BufferedCount, _held.WaitingWorkers));
+        Assert.False(await loop.ClaimOnceAsync(CancellationToken.None));
+        Assert.Empty(_queue.Claims);
+    }
+
+    [Fact]
     public async Task At_exactly_half_the_places_free_it_claims_them()
     {
         _queue.Enqueue(AJob.Many(10));

@@ -91,6 +91,32 @@ public sealed class HeldJobsTests : IDisposable
     }
 
     [Fact]
+    public async Task Two_jobs_claimed_again_in_one_claim_while_both_lost_attempts_run_stop_both_old_handlers()
+    {
+        var (first, second) = (AJob.Running(attempt: 1), AJob.Running(attempt: 1));
+        _held.Add([first, second]);
+        var old = new[] { (await _held.TakeAsync(CancellationToken.None))!, (await _held.TakeAsync(CancellationToken.None))! };
+
+        _held.Add([first with { Attempt = 2 }, second with { Attempt = 2 }]);
+
+        Assert.All(old, e => Assert.Equal(StopReason.LeaseLost, e.StopReason));
+        Assert.Equal((2, 2), (_held.BufferedCount, _held.RunningCount));
+    }
+
+    [Fact]
+    public async Task Abandoning_a_job_that_only_waits_here_changes_nothing_and_a_worker_still_starts_it()
+    {
+        var job = AJob.Running();
+        _held.Add([job]);
+
+        _held.Abandon(job.Id);
+
+        using var deadline = new CancellationTokenSource(Until.Deadline);
+        Assert.Same(job, (await _held.TakeAsync(deadline.Token))!.Job);
+        Assert.Equal((0, 1), (_held.BufferedCount, _held.RunningCount));
+    }
+
+    [Fact]
     public async Task A_job_claimed_again_before_a_worker_took_its_lost_attempt_is_started_once_as_the_new_attempt()
     {
         var job = AJob.Running(attempt: 1);

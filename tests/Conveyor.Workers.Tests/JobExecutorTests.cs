@@ -75,6 +75,30 @@ public sealed class JobExecutorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_failure_no_retry_can_fix_fails_the_job_at_once_with_its_safe_message_and_no_retry_time()
+    {
+        var handler = new TestHandler("json", (_, _) => throw JobFailedException.Permanent("Line 3 is not JSON: C:\\data\\in.json"));
+        var execution = await HoldAndTakeAsync(AJob.Running("json", attempt: 1));
+
+        var completion = await Executor(handler).ExecuteAsync(execution);
+
+        Assert.Equal((JobOperation.Discard, 1), (completion!.Operation, completion.Attempt));
+        Assert.StartsWith("Line 3 is not JSON", completion.Input.Error);
+        Assert.Matches("^[0-9a-f]{16,32}$", completion.Input.ErrorRef);
+        Assert.Null(completion.Input.RetryAt);
+    }
+
+    [Fact]
+    public async Task A_failed_attempt_names_itself_so_the_store_applies_it_to_that_attempt_only()
+    {
+        var execution = await HoldAndTakeAsync(AJob.Running("fail", attempt: 4));
+
+        var completion = await Executor(TestHandler.Throwing("Again.")).ExecuteAsync(execution);
+
+        Assert.Equal((JobOperation.Fail, 4), (completion!.Operation, completion.Attempt));
+    }
+
+    [Fact]
     public async Task A_later_attempt_waits_longer_doubling_per_attempt()
     {
         var execution = await HoldAndTakeAsync(AJob.Running("fail", attempt: 3));

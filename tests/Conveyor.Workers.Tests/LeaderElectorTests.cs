@@ -33,6 +33,32 @@ public sealed class LeaderElectorTests
     }
 
     [Fact]
+    public async Task Each_attempt_logs_who_leads_and_until_when_as_the_line_the_process_tests_wait_for()
+    {
+        await using var a = Node("a");
+        var log = new CapturedLog<LeaderElector>();
+        await using var b = Node("b", log);
+        await a.ElectOnceAsync(CancellationToken.None);
+
+        await b.ElectOnceAsync(CancellationToken.None);
+
+        Assert.Equal([(LogLevel.Debug, $"leader.elected a until {AJob.Epoch + Ttl:O} (seen by b)")], log.Lines);
+    }
+
+    [Fact]
+    public async Task An_attempt_that_cannot_reach_the_database_is_logged_with_the_time_to_the_next()
+    {
+        var log = new CapturedLog<LeaderElector>();
+        await using var a = Node("a", log);
+        _election.FailNextCalls(1);
+
+        await a.ElectOnceAsync(CancellationToken.None);
+
+        Assert.False(a.IsLeader);
+        Assert.Contains((LogLevel.Warning, "Worker loop leader election failed; retrying in 00:00:05"), log.Lines);
+    }
+
+    [Fact]
     public async Task A_second_node_sees_the_first_as_leader_and_is_not_one()
     {
         await using var a = Node("a");

@@ -1,6 +1,7 @@
 using Conveyor.Workers.Leadership;
 using Conveyor.Workers.Maintenance;
 using Conveyor.Workers.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -69,8 +70,9 @@ public sealed class MaintenanceTests
     public async Task A_failing_run_is_logged_and_the_next_interval_runs_again()
     {
         var flaky = new CountingService("flaky", TimeSpan.FromSeconds(1), failFirst: true);
+        var log = new CapturedLog<MaintenanceRunner>();
         await using var leader = await LeaderAsync();
-        await using var runner = new MaintenanceRunner([flaky], leader, _clock, NullLogger<MaintenanceRunner>.Instance);
+        await using var runner = new MaintenanceRunner([flaky], leader, _clock, log);
         await runner.StartAsync(CancellationToken.None);
         await _clock.WaitForTimersAsync(1, "the service to sleep");
 
@@ -79,6 +81,8 @@ public sealed class MaintenanceTests
         _clock.Advance(TimeSpan.FromSeconds(1));
         await Until.TrueAsync(() => flaky.Runs == 2, "the next run");
         await runner.StopAsync(CancellationToken.None);
+
+        Assert.Equal([(LogLevel.Warning, "Worker loop flaky failed; retrying in 00:00:01")], log.Lines.Select(l => (l.Level, l.Message)));
     }
 
     [Fact]

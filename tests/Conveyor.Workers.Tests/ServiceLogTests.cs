@@ -110,6 +110,21 @@ public sealed class ServiceLogTests : IDisposable
     }
 
     [Fact]
+    public async Task A_failed_claim_is_logged_with_the_delay_before_the_next_try()
+    {
+        _queue.FailNextClaims(1);
+        var options = Settings.Workers();
+        var loop = new ClaimLoop(_queue, _held, new PrefetchPolicy(options), _wake, options, Settings.Owner, _clock, _logs.CreateLogger("claim"));
+        using var stop = new CancellationTokenSource();
+        var run = loop.RunAsync(stop.Token);
+        await _clock.WaitForTimersAsync(1, "the back-off");
+        await stop.CancelAsync();
+        await run;
+
+        Assert.Contains((LogLevel.Warning, "Worker loop claim failed; retrying in 00:00:00.1000000"), _logs.Lines.Select(l => (l.Level, l.Message)));
+    }
+
+    [Fact]
     public async Task The_rescuer_logs_each_batch_it_rescued_and_nothing_when_there_was_none()
     {
         var quiet = new CapturedLog<JobRescuer>();
@@ -138,5 +153,24 @@ public sealed class ServiceLogTests : IDisposable
         Assert.Contains($"Workers started: 2 as {Settings.Owner}", _logs.Messages);
         Assert.Contains("Shutting down: 1 jobs running, waiting up to 00:00:00", _logs.Messages);
         Assert.Contains("Handed 1 unfinished jobs back to the queue", _logs.Messages);
+    }
+
+    [Fact]
+    public async Task A_runtime_started_twice_starts_its_workers_once_and_one_of_zero_workers_never()
+    {
+        var handler = TestHandler.Noop();
+        await using var runtime = new WorkerRuntime(_queue, new JobHandlerRegistry([handler]), Options.Create(Settings.Workers(count: 2)),
+            new WorkerIdentity(Settings.Owner), _clock, _logs);
+        await using var none = new WorkerRuntime(_queue, new JobHandlerRegistry([handler]), Options.Create(Settings.Workers(count: 0)),
+            new WorkerIdentity("api-only"), _clock, _logs);
+
+        await runtime.StartAsync(CancellationToken.None);
+        await runtime.StartAsync(CancellationToken.None);
+        await none.StartAsync(CancellationToken.None);
+        await runtime.StopAsync(CancellationToken.None);
+        await none.StopAsync(CancellationToken.None);
+
+        Assert.Equal([$"Workers started: 2 as {Settings.Owner}"], _logs.Messages.Where(m => m.StartsWith("Workers started")));
+        Assert.Single(_logs.Messages, m => m.StartsWith("Shutting down"));
     }
 }
