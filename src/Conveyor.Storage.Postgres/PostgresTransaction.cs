@@ -374,6 +374,40 @@ internal sealed class PostgresTransaction : IDriverTransaction
         return command;
     }
 
+    private const string InsertSession = """
+        INSERT INTO sessions (id, course_id, title, synthetic, created_by, created_at)
+        VALUES (@id, @course_id, @title, @synthetic, @created_by, @now)
+        """;
+
+    public ValueTask InsertSessionAsync(InsertSessionParams p, CancellationToken ct)
+    {
+        var session = p.Session;
+        var insert = new NpgsqlBatchCommand(InsertSession);
+        var c = new PostgresParameters(insert.Parameters);
+        c.Value("id", session.Id);
+        c.Value("course_id", session.CourseId);
+        c.Value("title", session.Title);
+        c.Value("synthetic", session.Synthetic);
+        c.Value("created_by", session.CreatedBy);
+        c.Value("now", p.Now);
+        return Hold(insert);
+    }
+
+    private const string UpsertResults = """
+        INSERT INTO job_results (job_id, result)
+        SELECT * FROM unnest(@job_id::uuid[], @result::jsonb[])
+        ON CONFLICT (job_id) DO UPDATE SET result = excluded.result
+        """;
+
+    public ValueTask SaveResultsAsync(SaveResultsParams p, CancellationToken ct)
+    {
+        var upsert = new NpgsqlBatchCommand(UpsertResults);
+        var c = new PostgresParameters(upsert.Parameters);
+        c.Column("job_id", p.Results, r => r.JobId);
+        c.Column("result", p.Results, r => r.Result);
+        return Hold(upsert);
+    }
+
     private const string InsertKey = """
         INSERT INTO api_keys (id, prefix, hash, name, role, created_at, expires_at)
         VALUES (@id, @prefix, @hash, @name, @role, @created_at, @expires_at)

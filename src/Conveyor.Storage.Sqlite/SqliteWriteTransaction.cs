@@ -305,6 +305,42 @@ internal sealed class SqliteWriteTransaction : IDriverTransaction
         }
     }
 
+    private const string InsertSession = """
+        INSERT INTO sessions (id, course_id, title, synthetic, created_by, created_at)
+        VALUES (@id, @course_id, @title, @synthetic, @created_by, @now)
+        """;
+
+    public async ValueTask InsertSessionAsync(InsertSessionParams p, CancellationToken ct)
+    {
+        var session = p.Session;
+        await using var insert = Command(InsertSession);
+        var bind = new SqliteParameters(insert.Parameters);
+        bind.Set("@id", session.Id.ToString());
+        bind.Set("@course_id", session.CourseId);
+        bind.Set("@title", session.Title);
+        bind.Set("@synthetic", session.Synthetic ? 1 : 0);
+        bind.Set("@created_by", session.CreatedBy);
+        bind.Set("@now", p.Now.ToUnixTimeMicroseconds());
+        await insert.ExecuteNonQueryAsync(ct);
+    }
+
+    private const string UpsertResult = """
+        INSERT INTO job_results (job_id, result) VALUES (@job_id, @result)
+        ON CONFLICT (job_id) DO UPDATE SET result = excluded.result
+        """;
+
+    public async ValueTask SaveResultsAsync(SaveResultsParams p, CancellationToken ct)
+    {
+        await using var upsert = Command(UpsertResult);
+        var bind = new SqliteParameters(upsert.Parameters);
+        foreach (var (jobId, result) in p.Results)
+        {
+            bind.Set("@job_id", jobId.ToString());
+            bind.Set("@result", result);
+            await upsert.ExecuteNonQueryAsync(ct);
+        }
+    }
+
     private const string InsertKey = """
         INSERT INTO api_keys (id, prefix, hash, name, role, created_at, expires_at)
         VALUES (@id, @prefix, @hash, @name, @role, @created_at, @expires_at)

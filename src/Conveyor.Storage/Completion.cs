@@ -3,7 +3,10 @@ using Conveyor.Core;
 namespace Conveyor.Storage;
 
 /// <summary>How a handler ended: <see cref="JobOperation.Succeed"/>, <see cref="JobOperation.Fail"/>, <see cref="JobOperation.Discard"/> or <see cref="JobOperation.AcknowledgeCancel"/>.</summary>
-public sealed record Completion(Guid Id, JobOperation Operation, TransitionInput Input, ProgressUpdate? Progress = null)
+/// <param name="Result">What a succeeded job produced (a JSON document), stored with its success.</param>
+/// <param name="FollowUps">Jobs its success enqueues (the next stage of a pipeline), inserted in the transaction that records it.</param>
+public sealed record Completion(Guid Id, JobOperation Operation, TransitionInput Input, ProgressUpdate? Progress = null,
+    string? Result = null, IReadOnlyList<NewJob>? FollowUps = null)
 {
     /// <summary>
     /// The attempt that ran, when known (a worker always says). An outcome applies only to that attempt: a job whose

@@ -84,6 +84,25 @@ public sealed class StoreOrchestration(IStoreDriver driver, TimeProvider time)
         return jobs.Select(j => QueuedJob.From(j, now)).ToList();
     }
 
+    /// <summary>Creates a session, its queued first job (and the job's stored file) and one audit event, or none of them.</summary>
+    public async Task<Job> CreateSessionAsync(NewSession session, NewJob job, StoredFile? file, AuditContext audit, CancellationToken ct)
+    {
+        var now = Now();
+        var first = job with { SessionId = session.Id, Synthetic = session.Synthetic };
+        await using (var tx = await driver.BeginAsync(ct))
+        {
+            var head = await tx.LockAuditChainAsync(new LockAuditChainParams(), ct);
+            await tx.InsertSessionAsync(new InsertSessionParams(session, now), ct);
+            await tx.InsertJobsAsync(new InsertJobsParams([first], now, audit.Id), ct);
+            if (file is not null) await tx.InsertFilesAsync(new InsertFilesParams([file with { JobId = first.Id }]), ct);
+            await tx.AppendAuditAsync(Audit(head, audit, session.Id.ToString(), AuditOutcomes.Applied), ct);
+            if (IsDue(first, now)) await tx.NotifyAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+        driver.Signals.Signal();
+        return QueuedJob.From(first, now);
+    }
+
     public async Task<OperationOutcome> ApplyAsync(Guid id, JobOperation operation, AuditContext audit, CancellationToken ct)
     {
         OperationOutcome outcome;
@@ -153,18 +172,25 @@ public sealed class StoreOrchestration(IStoreDriver driver, TimeProvider time)
         return outcome;
     }
 
-    /// <summary>Records how handlers ended; jobs no longer leased by <paramref name="owner"/>, or leased again since the attempt that ran, are skipped.</summary>
+    /// <summary>
+    /// Records how handlers ended; jobs no longer leased by <paramref name="owner"/>, or leased again since the attempt
+    /// that ran, are skipped. A success writes the job's result and inserts its follow-up jobs in the same transaction,
+    /// so the next stage of a pipeline is enqueued exactly once: a job succeeds once, and an outcome whose lease was lost
+    /// (a rescued job) writes nothing.
+    /// </summary>
     public async Task<int> CompleteAsync(string owner, IReadOnlyList<Completion> completions, CancellationToken ct)
     {
         if (completions.Count == 0) return 0;
         var byId = completions.ToDictionary(c => c.Id);
         List<JobChange> changes;
+        var followUps = new List<NewJob>();
         await using (var tx = await driver.BeginAsync(ct))
         {
             var states = await tx.LockLeasedJobStatesAsync(new LockLeasedJobStatesParams(owner, byId.Keys), ct);
             var now = Now();
             changes = new List<JobChange>(states.Count);
             var progressOnly = new List<ProgressUpdate>();
+            var results = new List<(Guid, string)>();
             Dictionary<Guid, ProgressUpdate>? progress = null;
             foreach (var state in states)
             {
@@ -174,6 +200,9 @@ public sealed class StoreOrchestration(IStoreDriver driver, TimeProvider time)
                 {
                     changes.Add(change);
                     if (completion.Progress is { } p) (progress ??= [])[state.Id] = p;
+                    if (change.After.Status != JobStatus.Succeeded) continue;
+                    if (completion.Result is { } result) results.Add((state.Id, result));
+                    if (completion.FollowUps is { } next) followUps.AddRange(next);
                 }
                 else if (completion.Progress is { } p)
                 {
@@ -182,9 +211,15 @@ public sealed class StoreOrchestration(IStoreDriver driver, TimeProvider time)
             }
             if (progressOnly.Count > 0) await tx.WriteProgressAsync(new WriteProgressParams(progressOnly, now), ct);
             await WriteAsync(tx, changes, WorkerActor(owner), auditId: null, progress, ct);
+            if (results.Count > 0) await tx.SaveResultsAsync(new SaveResultsParams(results), ct);
+            if (followUps.Count > 0)
+            {
+                await tx.InsertJobsAsync(new InsertJobsParams(followUps, now, AuditId: null), ct);
+                if (followUps.Any(j => IsDue(j, now))) await tx.NotifyAsync(ct);
+            }
             await tx.CommitAsync(ct);
         }
-        if (changes.Any(c => c.After.Status == JobStatus.Queued)) driver.Signals.Signal();
+        if (followUps.Count > 0 || changes.Any(c => c.After.Status == JobStatus.Queued)) driver.Signals.Signal();
         return changes.Count;
     }
 

@@ -65,8 +65,11 @@ internal sealed class JobExecutor(JobHandlerRegistry handlers, HeldJobs held, Jo
                 return Failure(job, $"No handler is registered for type '{job.Type}' on this worker.", reference);
             }
             var logger = _handlerLoggers.GetOrAdd(job.Type, type => loggers.CreateLogger("Conveyor.Handlers." + type));
-            await handler.HandleAsync(new JobContext(job, execution.Progress, logger), execution.Cancellation.Token);
-            return new Completion(job.Id, JobOperation.Succeed, TransitionInput.None) { Attempt = job.Attempt };
+            var context = new JobContext(job, execution.Progress, logger);
+            await handler.HandleAsync(context, execution.Cancellation.Token);
+            var output = context.Output;
+            return new Completion(job.Id, JobOperation.Succeed, TransitionInput.None, Result: output.Result,
+                FollowUps: output.FollowUps.Count > 0 ? output.FollowUps : null) { Attempt = job.Attempt };
         }
         catch (Exception) when (execution.StopReason != StopReason.None)
         {

@@ -38,7 +38,7 @@ public sealed class IngestHandler(string type, IRecordLoader records, IJobReader
         // An upload's detection result was stored with its job; a URL source's, or a retry-as-new job's (whose file is
         // its original's), is stored here, by the load's own detection.
         var saveDetection = true;
-        if (await FindFileAsync(job, ct) is { } file)
+        if (await StoredFiles.FindAsync(records, jobs, job, ct) is { } file)
         {
             path = root.Resolve(file.Path);
             saveDetection = file.JobId != job.Id;
@@ -68,18 +68,6 @@ public sealed class IngestHandler(string type, IRecordLoader records, IJobReader
         {
             if (fetched is not null) File.Delete(fetched);
         }
-    }
-
-    /// <summary>The job's stored file, or (for a job made by retry-as-new) the file of the job it retries.</summary>
-    private async Task<StoredFile?> FindFileAsync(Job job, CancellationToken ct)
-    {
-        Job? current = job;
-        for (var depth = 0; current is not null && depth < 16; depth++)
-        {
-            if (await records.GetFileAsync(current.Id, ct) is { } file) return file;
-            current = current.RetryOf is { } original ? await jobs.GetAsync(original, ct) : null;
-        }
-        return null;
     }
 
     private async Task LoadAsync(JobContext context, string path, bool saveDetection, IngestionOptions settings, CancellationToken ct)

@@ -43,11 +43,11 @@ public sealed class CommandTranscriptionEngine(
             if (result is null) return TranscriptResult.Failure($"The transcription engine {program} could not be started.");
             if (result.Stderr.Length > 0) logger.LogDebug("{Program} wrote to stderr: {Stderr}", program, ProgramRunner.Tail(result.Stderr));
             if (result.TimedOut)
-                return TranscriptResult.Failure($"The transcription engine did not finish within {options.Timeout.TotalSeconds:0} seconds.");
+                return TranscriptResult.Transient($"The transcription engine did not finish within {options.Timeout.TotalSeconds:0} seconds.");
             if (result.ExitCode != 0)
             {
                 logger.LogWarning("{Program} exited with code {ExitCode}: {Stderr}", program, result.ExitCode, ProgramRunner.Tail(result.Stderr));
-                return TranscriptResult.Failure($"The transcription engine {program} exited with code {result.ExitCode}.");
+                return TranscriptResult.Transient($"The transcription engine {program} exited with code {result.ExitCode}.");
             }
 
             string text;

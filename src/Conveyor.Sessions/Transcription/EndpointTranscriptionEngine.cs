@@ -52,17 +52,19 @@ public sealed class EndpointTranscriptionEngine(
             {
                 logger.LogWarning("The transcription endpoint answered {Status}: {Body}", (int)response.StatusCode, ProgramRunner.Tail(body, 2000));
                 var reason = string.IsNullOrWhiteSpace(response.ReasonPhrase) ? "" : " " + response.ReasonPhrase;
-                return TranscriptResult.Failure($"The transcription endpoint answered {(int)response.StatusCode}{reason}.");
+                var message = $"The transcription endpoint answered {(int)response.StatusCode}{reason}.";
+                // A server error or a rate limit may pass; a refusal of the request (a wrong key, a bad model) will not.
+                return (int)response.StatusCode is >= 500 or 429 or 408 ? TranscriptResult.Transient(message) : TranscriptResult.Failure(message);
             }
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return TranscriptResult.Failure($"The transcription endpoint did not answer within {options.Timeout.TotalSeconds:0} seconds.");
+            return TranscriptResult.Transient($"The transcription endpoint did not answer within {options.Timeout.TotalSeconds:0} seconds.");
         }
         catch (HttpRequestException e)
         {
             logger.LogWarning(e, "The transcription endpoint could not be reached");
-            return TranscriptResult.Failure(Unreachable);
+            return TranscriptResult.Transient(Unreachable);
         }
 
         var transcript = Read(body, format);

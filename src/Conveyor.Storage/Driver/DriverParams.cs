@@ -54,3 +54,8 @@ public sealed record RevokedKey(ApiKeyRecord? Key, bool Changed);
 
 /// <summary>Pause <see cref="Type"/> (as <see cref="Actor"/>, at <see cref="Now"/>) or, with <see cref="Paused"/> false, resume it.</summary>
 public sealed record SetTypePauseParams(string Type, bool Paused, DateTimeOffset Now, string Actor);
+/// <summary>A session to insert (with its first job, inserted by <c>InsertJobsAsync</c>) at <see cref="Now"/>.</summary>
+public sealed record InsertSessionParams(NewSession Session, DateTimeOffset Now);
+
+/// <summary>What succeeded jobs produced, by job id (JSON documents); a job has at most one result.</summary>
+public sealed record SaveResultsParams(IReadOnlyList<(Guid JobId, string Result)> Results);

@@ -51,6 +51,12 @@ public interface IDriverTransaction : IAsyncDisposable
     /// <summary>Writes (or replaces) detection results.</summary>
     ValueTask SaveDetectionsAsync(SaveDetectionsParams p, CancellationToken ct);
 
+    /// <summary>Inserts a session (its jobs are inserted by <see cref="InsertJobsAsync"/>, after it).</summary>
+    ValueTask InsertSessionAsync(InsertSessionParams p, CancellationToken ct);
+
+    /// <summary>Writes what succeeded jobs produced (replacing an earlier result of the same job).</summary>
+    ValueTask SaveResultsAsync(SaveResultsParams p, CancellationToken ct);
+
     /// <summary>Inserts an API key (its hash, never the key).</summary>
     ValueTask InsertKeyAsync(InsertKeyParams p, CancellationToken ct);
 

@@ -8,6 +8,7 @@ using Conveyor.Api.V1.Ingestion;
 using Conveyor.Web;
 using Conveyor.Api.V1.Types;
 using Conveyor.Api.V1.Schedules;
+using Conveyor.Api.V1.Sessions;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -86,6 +87,8 @@ public static class ConveyorHost
         api.MapIngestionStatusApi();
         api.MapAdminJobsApi();
         app.MapDashboard();
+        api.MapSessionsV1();
+        api.MapSessionIngest();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapScalarApiReference("/docs", o => o.WithTitle("Conveyor API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync })

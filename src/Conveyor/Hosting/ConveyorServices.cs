@@ -9,6 +9,8 @@ using Conveyor.Ingestion.Sources;
 using Conveyor.Storage;
 using Conveyor.Workers;
 using Conveyor.Workers.Handlers;
+using Conveyor.Sessions.Pipeline;
+using Conveyor.Sessions.Transcription;
 using Conveyor.Workers.Leadership;
 using Conveyor.Workers.Maintenance;
 using Microsoft.Extensions.Options;
@@ -57,6 +59,7 @@ public static class ConveyorServices
         services.AddSingleton<UrlFetcher>();
         foreach (var type in new[] { "csv", "json", "ndjson" })
             services.AddSingleton<IJobHandler>(sp => ActivatorUtilities.CreateInstance<IngestHandler>(sp, type));
+        services.AddConveyorSessions(configuration);
         services.AddSingleton<JobHandlerRegistry>();
         services.AddSingleton<JobService>();
         // Cron, time zone and template are checked now, before the host is built; the type once the handlers are known.
@@ -78,6 +81,26 @@ public static class ConveyorServices
     }
 
     /// <summary>In-process workers, plus a shutdown timeout long enough for their grace period.</summary>
+    /// <summary>
+    /// The sessions pipeline (SPEC §5): the transcription engine <c>Conveyor:Transcription</c> configures (a command, an
+    /// OpenAI-compatible endpoint, or none), the <c>transcription</c> and <c>summarization</c> handlers, and the service
+    /// that creates sessions.
+    /// </summary>
+    private static void AddConveyorSessions(this IServiceCollection services, IConfiguration configuration)
+    {
+        var transcription = TranscriptionOptions.Bind(configuration);
+        var problems = transcription.Validate().ToList();
+        if (problems.Count > 0) throw new OptionsValidationException(TranscriptionOptions.Section, typeof(TranscriptionOptions), problems);
+        services.AddSingleton(transcription);
+        services.AddHttpClient(TranscriptionOptions.Section);
+        services.AddSingleton<ITranscriptionEngine>(sp => TranscriptionEngines.Create(transcription,
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(TranscriptionOptions.Section), sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IJobHandler, TranscriptionHandler>();
+        services.AddSingleton<IJobHandler, SummarizationHandler>();
+        services.AddSingleton<SessionService>();
+    }
+
     public static IServiceCollection AddConveyorWorkers(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(WorkerIdentity.ForThisProcess());

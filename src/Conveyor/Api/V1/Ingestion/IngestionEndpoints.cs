@@ -22,8 +22,6 @@ namespace Conveyor.Api.V1.Ingestion;
 /// </summary>
 public static class IngestionEndpoints
 {
-    private const int MaxFieldBytes = 64 * 1024;
-
     public static RouteGroupBuilder MapIngestionV1(this IEndpointRouteBuilder routes)
     {
         // No Accepts() metadata: routing would answer a wrong media type itself, with the JSON endpoints' 415 text;
@@ -68,35 +66,15 @@ public static class IngestionEndpoints
         IOptions<UploadOptions> uploadOptions, CancellationToken ct)
     {
         var limits = uploadOptions.Value;
-        var request = context.Request;
-        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) ||
-            !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
-            return Problems.UnsupportedMediaType("The body must be multipart/form-data with one or more files.");
-        var boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value;
-        if (string.IsNullOrEmpty(boundary) || boundary.Length > 200)
-            return Problems.BadRequest("The multipart boundary is missing or too long.");
-        if (request.ContentLength > limits.MaxRequestBytes)
-            return UploadRejectedException.TooLarge($"A request may be at most {limits.MaxRequestBytes} bytes.").ToProblem();
-        AllowBody(context, limits.MaxRequestBytes);
+        if (MultipartForm.Refusal(context, limits.MaxRequestBytes, out var boundary) is { } refused) return refused;
 
         var received = new List<ReceivedFile>();
         string? dataset = null, priority = null, metadata = null;
         try
         {
-            // A 256 KiB buffer, not the default 16 KiB: 16 times fewer reads and boundary scans per file section
-            // (a 101 MB upload took 0.32 s instead of 0.47 s).
-            var reader = new MultipartReader(boundary, request.Body, 256 * 1024) { HeadersLengthLimit = 16 * 1024 };
-            MultipartSection? section;
-            while ((section = await RequestBodyException.Wrap(() => reader.ReadNextSectionAsync(ct))) is not null)
-            {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) ||
-                    !disposition.DispositionType.Equals("form-data"))
-                    throw UploadRejectedException.BadRequest("Every multipart section needs Content-Disposition: form-data.");
-                var fileName = disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : disposition.FileName.Value;
-                if (fileName is null)
+            await MultipartForm.ReadAsync(context, boundary,
+                (name, value) =>
                 {
-                    var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value;
-                    var value = await ReadFieldAsync(name, section.Body, ct);
                     switch (name)
                     {
                         case "dataset": dataset = value; break;
@@ -104,20 +82,21 @@ public static class IngestionEndpoints
                         case "metadata": metadata = value; break;
                         default: throw UploadRejectedException.BadRequest($"Unknown form field '{name}'; use dataset, priority or metadata.");
                     }
-                    continue;
-                }
-                if (received.Count >= limits.MaxFiles)
-                    throw UploadRejectedException.TooLarge($"A request may carry at most {limits.MaxFiles} files.");
-                var file = await FileReceiver.ReceiveAsync(section.Body, root, FileNames.Sanitize(fileName), limits.MaxFileBytes,
-                    sniff => Refuse(sniff, handlers), ct);
-                received.Add(file with { ClientName = Truncate(fileName) });
-            }
+                },
+                async (body, fileName) =>
+                {
+                    if (received.Count >= limits.MaxFiles)
+                        throw UploadRejectedException.TooLarge($"A request may carry at most {limits.MaxFiles} files.");
+                    var file = await FileReceiver.ReceiveAsync(body, root, FileNames.Sanitize(fileName), limits.MaxFileBytes,
+                        sniff => Refuse(sniff, handlers), ct);
+                    received.Add(file with { ClientName = MultipartForm.DisplayName(fileName) });
+                }, ct);
             if (received.Count == 0) throw UploadRejectedException.BadRequest("The request holds no file.");
 
             var (settings, errors) = Settings(dataset, priority, metadata);
-            if (errors is not null) throw new ValidationFailed(errors);
+            if (errors is not null) throw new ValidationFailedException(errors);
             var outcome = await uploads.CreateAsync(received, settings, UploadService.FileUpload, RequestAudit.For(context, AuditActions.JobUpload), ct);
-            if (!outcome.Succeeded) Remove(received);
+            if (!outcome.Succeeded) MultipartForm.Remove(received);
             return outcome.ToResult(jobs =>
             {
                 var items = jobs.Select(j => JobResource.From(j)).ToList();
@@ -127,8 +106,8 @@ public static class IngestionEndpoints
         }
         catch (Exception e)
         {
-            Remove(received);
-            return Failure(e, context);
+            MultipartForm.Remove(received);
+            return MultipartForm.Failure(e, context);
         }
     }
 
@@ -144,7 +123,7 @@ public static class IngestionEndpoints
             return Problems.UnsupportedMediaType("The body must be application/json (an array of objects) or application/x-ndjson.");
         if (request.ContentLength > limits.MaxFileBytes)
             return UploadRejectedException.TooLarge($"The body may be at most {limits.MaxFileBytes} bytes.").ToProblem();
-        AllowBody(context, limits.MaxFileBytes);
+        MultipartForm.AllowBody(context, limits.MaxFileBytes);
 
         var (settings, errors) = Settings(dataset, priority, null);
         if (errors is not null) return Problems.Validation(errors);
@@ -164,13 +143,8 @@ public static class IngestionEndpoints
         catch (Exception e)
         {
             if (file is not null) FileReceiver.Remove(file.Directory);
-            return Failure(e, context);
+            return MultipartForm.Failure(e, context);
         }
-    }
-
-    private sealed class ValidationFailed(Dictionary<string, string[]> errors) : Exception("Validation failed.")
-    {
-        public Dictionary<string, string[]> Errors { get; } = errors;
     }
 
     /// <summary>Binds the text of the form fields (or the query) to settings; the rules on their values are <see cref="UploadService.Validate"/>'s.</summary>
@@ -196,51 +170,8 @@ public static class IngestionEndpoints
         return (settings, errors.Count > 0 ? errors : null);
     }
 
-    private static void Remove(IEnumerable<ReceivedFile> files)
-    {
-        foreach (var file in files) FileReceiver.Remove(file.Directory);
-    }
-
     /// <summary>Sniffed content that no handler on this server takes is refused like any other type.</summary>
     private static string? Refuse(SniffResult sniff, JobHandlerRegistry handlers) =>
         sniff.JobType is { } type && handlers.IsKnown(type) ? null
         : $"Content detected as {sniff.Kind.ToString().ToLowerInvariant()} has no handler on this server; Conveyor takes CSV, JSON and NDJSON (optionally gzipped).";
-
-    /// <summary>
-    /// The client's file name as stored and shown: without control or format characters (NUL, ESC, U+202E…) and unpaired
-    /// surrogates, at most 255 characters; the name on disk is <see cref="FileNames.Sanitize"/>'s.
-    /// </summary>
-    private static string? Truncate(string? name) => DisplayText.Clean(name, 255);
-
-    private static void AllowBody(HttpContext context, long max)
-    {
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature) feature.MaxRequestBodySize = max;
-    }
-
-    private static async Task<string> ReadFieldAsync(string? name, Stream body, CancellationToken ct)
-    {
-        var buffer = new byte[MaxFieldBytes + 1];
-        var read = await RequestBodyException.Wrap(() => body.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct));
-        if (read > MaxFieldBytes) throw UploadRejectedException.TooLarge($"A form field may be at most {MaxFieldBytes} bytes.");
-        if (!System.Text.Unicode.Utf8.IsValid(buffer.AsSpan(0, read)))
-            throw UploadRejectedException.BadRequest($"The form field '{name}' is not valid UTF-8.");
-        return System.Text.Encoding.UTF8.GetString(buffer, 0, read);
-    }
-
-    private static IResult Failure(Exception e, HttpContext context) => e switch
-    {
-        UploadRejectedException rejected => rejected.ToProblem(),
-        ValidationFailed validation => Problems.Validation(validation.Errors),
-        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
-            UploadRejectedException.TooLarge("The request body is too large.").ToProblem(),
-        RequestBodyException or IOException or OperationCanceledException when context.RequestAborted.IsCancellationRequested => Results.Empty,
-        BadHttpRequestException or InvalidDataException or RequestBodyException => Problems.BadRequest("The multipart body is malformed or ended early."),
-        IOException when context.RequestAborted.IsCancellationRequested => Results.Empty,
-        OperationCanceledException when context.RequestAborted.IsCancellationRequested => Results.Empty,
-        IOException io when IsDiskFull(io) => TypedResults.Problem(detail: "The storage root is full.", statusCode: StatusCodes.Status507InsufficientStorage,
-            title: "Insufficient storage"),
-        _ => throw new InvalidOperationException("The upload failed; its files were removed.", e),
-    };
-
-    private static bool IsDiskFull(IOException e) => (e.HResult & 0xFFFF) is 28 or 112;
 }
