@@ -30,6 +30,10 @@ public sealed partial class PostgresJobStore
     public Task<Job> CreateSessionAsync(NewSession session, NewJob job, StoredFile? file, AuditContext audit, CancellationToken ct) =>
         _orchestration.CreateSessionAsync(session, job, file, audit, ct);
 
+    public Task SeedDemoAsync(DemoSeed seed, CancellationToken ct) => _orchestration.SeedDemoAsync(seed, ct);
+
+    public Task<DemoCleared> ClearDemoAsync(CancellationToken ct) => _orchestration.ClearDemoAsync(ct);
+
     public Task<SessionRecord?> GetSessionAsync(Guid id, CancellationToken ct) => Sessions.GetAsync(id, ct);
 
     public Task<SessionPage> ListSessionsAsync(SessionQuery query, CancellationToken ct) => Sessions.PageAsync(query, ct);

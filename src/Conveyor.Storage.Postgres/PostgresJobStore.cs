@@ -12,7 +12,7 @@ namespace Conveyor.Storage.Postgres;
 /// locking read, then every write with COMMIT); claims are one statement with <c>FOR UPDATE SKIP LOCKED</c>;
 /// wake-ups travel by LISTEN/NOTIFY.
 /// </summary>
-public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditStore, IRecordStore, ITypeControl, IScheduleStore, ISessionStore, IStoreDriver, IAsyncDisposable, IDisposable
+public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditStore, IRecordStore, ITypeControl, IScheduleStore, ISessionStore, IDemoData, IStoreDriver, IAsyncDisposable, IDisposable
 {
     /// <summary>The NOTIFY channel that tells workers on every node that work is due.</summary>
     public const string Channel = "conveyor_jobs";

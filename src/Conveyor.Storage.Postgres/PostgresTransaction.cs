@@ -408,6 +408,24 @@ internal sealed class PostgresTransaction : IDriverTransaction
         return Hold(upsert);
     }
 
+    /// <summary>Jobs first (their events, files, results and records cascade), then the sessions; one statement, two counts.</summary>
+    private const string DeleteSynthetic = """
+        WITH jobs_gone AS (DELETE FROM jobs WHERE synthetic RETURNING 1),
+             sessions_gone AS (DELETE FROM sessions WHERE synthetic RETURNING 1)
+        SELECT (SELECT count(*) FROM sessions_gone), (SELECT count(*) FROM jobs_gone)
+        """;
+
+    public async Task<DeletedSynthetic> DeleteSyntheticAsync(CancellationToken ct)
+    {
+        await using var reader = await ReadAsync(ct, new NpgsqlBatchCommand(DeleteSynthetic));
+        await reader.ReadAsync(ct);
+        var deleted = new DeletedSynthetic(reader.GetInt64(0), reader.GetInt64(1));
+        while (await reader.NextResultAsync(ct))
+        {
+        }
+        return deleted;
+    }
+
     private const string InsertKey = """
         INSERT INTO api_keys (id, prefix, hash, name, role, created_at, expires_at)
         VALUES (@id, @prefix, @hash, @name, @role, @created_at, @expires_at)

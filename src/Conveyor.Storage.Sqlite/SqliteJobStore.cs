@@ -12,7 +12,7 @@ namespace Conveyor.Storage.Sqlite;
 /// process on the same file waits on the busy timeout instead of failing half-way. Status changes are the shared
 /// <see cref="StoreOrchestration"/> over this driver's transactions (<see cref="SqliteWriteTransaction"/>).
 /// </summary>
-public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStore, IRecordStore, ITypeControl, IScheduleStore, ISessionStore, IStoreDriver, IDisposable
+public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStore, IRecordStore, ITypeControl, IScheduleStore, ISessionStore, IDemoData, IStoreDriver, IDisposable
 {
     private const string Prefix = "Conveyor.Storage.Sqlite.Migrations.";
 

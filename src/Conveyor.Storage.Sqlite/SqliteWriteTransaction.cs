@@ -341,6 +341,32 @@ internal sealed class SqliteWriteTransaction : IDriverTransaction
         }
     }
 
+    /// <summary>Jobs first (their events, files, results and detection cascade), then the sessions.</summary>
+    private const string DeleteSyntheticJobs = "DELETE FROM jobs WHERE synthetic = 1";
+
+    private const string DeleteSyntheticSessions = "DELETE FROM sessions WHERE synthetic = 1";
+
+    public async Task<DeletedSynthetic> DeleteSyntheticAsync(CancellationToken ct)
+    {
+        await PurgeRecordsAsync(new PurgeRecordsParams(await SyntheticJobIdsAsync(ct)), ct);
+        await using var jobs = Command(DeleteSyntheticJobs);
+        var jobCount = await jobs.ExecuteNonQueryAsync(ct);
+        await using var sessions = Command(DeleteSyntheticSessions);
+        var sessionCount = await sessions.ExecuteNonQueryAsync(ct);
+        return new DeletedSynthetic(sessionCount, jobCount);
+    }
+
+    private const string SelectSyntheticJobIds = "SELECT id FROM jobs WHERE synthetic = 1";
+
+    private async Task<IReadOnlyList<Guid>> SyntheticJobIdsAsync(CancellationToken ct)
+    {
+        await using var select = Command(SelectSyntheticJobIds);
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        var ids = new List<Guid>();
+        while (await reader.ReadAsync(ct)) ids.Add(Guid.Parse(reader.GetString(0)));
+        return ids;
+    }
+
     private const string InsertKey = """
         INSERT INTO api_keys (id, prefix, hash, name, role, created_at, expires_at)
         VALUES (@id, @prefix, @hash, @name, @role, @created_at, @expires_at)

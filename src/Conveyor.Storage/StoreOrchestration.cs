@@ -13,6 +13,7 @@ namespace Conveyor.Storage;
 public sealed class StoreOrchestration(IStoreDriver driver, TimeProvider time)
 {
     private const string SweeperActor = "sweeper";
+    private const string DemoActor = "demo";
 
     private DateTimeOffset Now() => time.GetUtcNow().Truncate();
 
@@ -101,6 +102,48 @@ public sealed class StoreOrchestration(IStoreDriver driver, TimeProvider time)
         }
         driver.Signals.Signal();
         return QueuedJob.From(first, now);
+    }
+
+    /// <summary>
+    /// Writes synthetic sessions and jobs: every job inserted queued, then moved along its path one operation at a time,
+    /// each change planned by the status machine and written with its event (actor <c>demo</c>), so its events form a
+    /// legal path. No audit event (see <see cref="IDemoData"/>).
+    /// </summary>
+    public async Task SeedDemoAsync(DemoSeed seed, CancellationToken ct)
+    {
+        var now = Now();
+        await using var tx = await driver.BeginAsync(ct);
+        foreach (var session in seed.Sessions) await tx.InsertSessionAsync(new InsertSessionParams(session, now), ct);
+        var jobs = seed.Jobs.Select(j => j.Job with { Synthetic = true }).ToList();
+        if (jobs.Count > 0) await tx.InsertJobsAsync(new InsertJobsParams(jobs, now, AuditId: null), ct);
+        var states = jobs.Select(j => JobRows.StateOf(QueuedJob.From(j, now))).ToArray();
+        for (var step = 0; step < seed.Jobs.Max(j => (int?)j.Path.Count); step++)
+        {
+            var changes = new List<JobChange>();
+            for (var i = 0; i < states.Length; i++)
+            {
+                if (step >= seed.Jobs[i].Path.Count) continue;
+                var (operation, input) = seed.Jobs[i].Path[step];
+                var change = JobChanges.Plan(states[i], operation, now, input)
+                    ?? throw new ArgumentException($"A demo job cannot {operation} from {states[i].Status}.", nameof(seed));
+                changes.Add(change);
+                states[i] = change.After;
+            }
+            await WriteAsync(tx, changes, DemoActor, auditId: null, progress: null, ct);
+        }
+        var results = seed.Jobs.Select((j, i) => (j, i))
+            .Where(x => x.j.Result is not null && states[x.i].Status == JobStatus.Succeeded)
+            .Select(x => (states[x.i].Id, x.j.Result!)).ToList();
+        if (results.Count > 0) await tx.SaveResultsAsync(new SaveResultsParams(results), ct);
+        await tx.CommitAsync(ct);
+    }
+
+    public async Task<DemoCleared> ClearDemoAsync(CancellationToken ct)
+    {
+        await using var tx = await driver.BeginAsync(ct);
+        var deleted = await tx.DeleteSyntheticAsync(ct);
+        await tx.CommitAsync(ct);
+        return new DemoCleared(deleted.Sessions, deleted.Jobs);
     }
 
     public async Task<OperationOutcome> ApplyAsync(Guid id, JobOperation operation, AuditContext audit, CancellationToken ct)

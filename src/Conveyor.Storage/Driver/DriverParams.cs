@@ -59,3 +59,6 @@ public sealed record InsertSessionParams(NewSession Session, DateTimeOffset Now)
 
 /// <summary>What succeeded jobs produced, by job id (JSON documents); a job has at most one result.</summary>
 public sealed record SaveResultsParams(IReadOnlyList<(Guid JobId, string Result)> Results);
+
+/// <summary>How many synthetic rows <c>DeleteSyntheticAsync</c> removed.</summary>
+public sealed record DeletedSynthetic(long Sessions, long Jobs);

@@ -57,6 +57,9 @@ public interface IDriverTransaction : IAsyncDisposable
     /// <summary>Writes what succeeded jobs produced (replacing an earlier result of the same job).</summary>
     ValueTask SaveResultsAsync(SaveResultsParams p, CancellationToken ct);
 
+    /// <summary>Deletes every synthetic job (its events, files, results and records go with it) and every synthetic session.</summary>
+    Task<DeletedSynthetic> DeleteSyntheticAsync(CancellationToken ct);
+
     /// <summary>Inserts an API key (its hash, never the key).</summary>
     ValueTask InsertKeyAsync(InsertKeyParams p, CancellationToken ct);
 

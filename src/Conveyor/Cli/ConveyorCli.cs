@@ -23,6 +23,7 @@ public static class ConveyorCli
         root.Subcommands.Add(Keys());
         root.Subcommands.Add(AuditCommands());
         root.Subcommands.Add(Types());
+        root.Subcommands.Add(DemoCommands.Build(StoreHostAsync));
         return root;
     }
 

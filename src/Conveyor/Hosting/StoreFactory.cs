@@ -56,7 +56,7 @@ public static class StoreFactory
 
     /// <summary>Registers the one driver instance under every part of the storage contract, so each consumer asks for its part.</summary>
     private static void AddParts<TStore>(IServiceCollection services)
-        where TStore : class, IJobStore, IRecordStore, IApiKeyStore, IAuditStore, ISessionStore
+        where TStore : class, IJobStore, IRecordStore, IApiKeyStore, IAuditStore, ISessionStore, IDemoData
     {
         services.AddSingleton<IJobStore>(sp => sp.GetRequiredService<TStore>());
         services.AddSingleton<IStoreLifecycle>(sp => sp.GetRequiredService<TStore>());
@@ -77,5 +77,6 @@ public static class StoreFactory
         services.AddSingleton<ITypeControl>(sp => (ITypeControl)sp.GetRequiredService<TStore>());
         services.AddSingleton<IScheduleStore>(sp => (IScheduleStore)sp.GetRequiredService<TStore>());
         services.AddSingleton<ISessionStore>(sp => sp.GetRequiredService<TStore>());
+        services.AddSingleton<IDemoData>(sp => sp.GetRequiredService<TStore>());
     }
 }
