@@ -209,6 +209,7 @@ public abstract class AccessContract(Provider provider)
                 {
                     // A fresh target per request, so an earlier cancel or revoke does not change what this one sees.
                     var id = pattern.StartsWith("/api/v1/keys") ? (await CreateKeyAsync(server, Roles.Viewer)).Id
+                        : pattern.StartsWith("/api/v1/sessions/") ? await CreateSessionAsync(server)
                         : pattern.StartsWith("/api/v1/jobs/{id}") && method != "GET" ? (await server.Client.CreateJobAsync(new { type = "noop" })).Id()
                         : job!.Id();
                     var path = pattern.Replace("{id}", id.ToString()).Replace("{job_id}", id.ToString());
@@ -240,12 +241,20 @@ public abstract class AccessContract(Provider provider)
         return (response.StatusCode, null, await response.Content.ReadAsStringAsync());
     }
 
+    private static async Task<Guid> CreateSessionAsync(TestServer server)
+    {
+        var (status, body, text) = await server.Client.SendAsync(HttpMethod.Post, "/ingest/session", BodyFor("/ingest/session"));
+        Assert.True(status == HttpStatusCode.OK, text);
+        return Guid.Parse(body!["id"]!.GetValue<string>());
+    }
+
     private static string? BodyFor(string pattern) => pattern switch
     {
         "/api/v1/jobs" or "/api/v1/jobs/" => """{"type":"noop"}""",
         "/api/v1/jobs/batch" => """{"jobs":[{"type":"noop"}]}""",
         "/api/v1/keys" or "/api/v1/keys/" => """{"name":"matrix","role":"viewer"}""",
         "/api/v1/ingest/json" => """[{"a":1}]""",
+        "/ingest/session" => """{"course_id":"matrix","title":"Matrix","transcript":"Who may create a session."}""",
         _ => null,
     };
 

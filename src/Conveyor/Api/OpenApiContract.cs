@@ -32,6 +32,8 @@ public static class OpenApiContract
         ["Seed 002: job status"] = "Seed 002's read-only status routes, served from the same jobs (cache first, then the store).",
         ["Seed 003: ingestion status"] = "Seed 003's ingestion job routes and their shapes, served from the same jobs.",
         ["Seeds 000/001: admin jobs"] = "Seeds 000 and 001's admin routes and their shapes, served from the same jobs.",
+        ["Seeds 000/001: sessions"] = "Seeds 000 and 001's session intake: a session and its transcription job from captions, a transcript or audio.",
+        ["Sessions"] = "Sessions (SPEC §5): a course's recordings with their badge, jobs, transcript and summary.",
     };
 
     public static void AddContract(this OpenApiOptions options)
