@@ -108,6 +108,7 @@ public sealed class CommandTranscriptionEngineTests(Speech speech) : IClassFixtu
         await File.WriteAllBytesAsync(path, [.. "fLaC"u8, 0, 0, 0, 34, 1, 2, 3]);
         var result = await Transcribe(Engine(Speech.Pocketsphinx, new AudioConverter([SoxOnly()])), path);
         Assert.Equal("The FLAC audio could not be converted to 16 kHz mono WAV (sox exited with code 2).", result.Error);
+        Assert.False(result.Retryable); // the same bytes will not convert next time either
         Assert.Contains("sox could not convert FLAC audio (exit code 2)", _log.All);
     }
 
@@ -117,6 +118,7 @@ public sealed class CommandTranscriptionEngineTests(Speech speech) : IClassFixtu
         // Told it reads any WAV, the engine gets 22 kHz audio and refuses it.
         var result = await Transcribe(Engine(Speech.Pocketsphinx, new AudioConverter([]), accepts: ["wav"]), speech.Spoken22k);
         Assert.Equal("The transcription engine pocketsphinx_continuous exited with code 1.", result.Error);
+        Assert.True(result.Retryable); // an engine that crashed may not next time: the job keeps its retries
         Assert.Contains("Input audio file has sample rate [22050], but decoder expects [16000]", _log.All);
         Assert.Equal(result.Error, Core.SafeError.Sanitize(result.Error));
     }
@@ -186,6 +188,7 @@ public sealed class CommandTranscriptionEngineTests(Speech speech) : IClassFixtu
         var started = DateTime.UtcNow;
         var result = await Transcribe(Engine(["sh", "-c", "sleep 60", "{input}"], timeout: TimeSpan.FromSeconds(1)), speech.Speech16k);
         Assert.Equal("The transcription engine did not finish within 1 seconds.", result.Error);
+        Assert.True(result.Retryable);
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(30));
     }
 

@@ -101,6 +101,7 @@ public sealed class EndpointTranscriptionEngineTests(Speech speech) : IClassFixt
         Answer("""{"error":{"message":"Incorrect API key provided: sk-test-key","type":"invalid_request_error"}}""", 401);
         var result = await Transcribe(Engine(), speech.Speech16k);
         Assert.Equal("The transcription endpoint answered 401 Unauthorized.", result.Error);
+        Assert.False(result.Retryable); // a wrong key stays wrong
         Assert.Contains("Incorrect API key provided", _log.All);
         Assert.DoesNotContain("sk-test-key", result.Error);
     }
@@ -109,7 +110,9 @@ public sealed class EndpointTranscriptionEngineTests(Speech speech) : IClassFixt
     public async Task A_status_without_a_reason_phrase_still_reads_well()
     {
         _server.Respond = (_, c) => { c.Response.StatusCode = 599; return Task.CompletedTask; };
-        Assert.Equal("The transcription endpoint answered 599.", (await Transcribe(Engine(), speech.Speech16k)).Error);
+        var result = await Transcribe(Engine(), speech.Speech16k);
+        Assert.Equal("The transcription endpoint answered 599.", result.Error);
+        Assert.True(result.Retryable); // a server error may pass
     }
 
     [Theory]
@@ -139,6 +142,7 @@ public sealed class EndpointTranscriptionEngineTests(Speech speech) : IClassFixt
         _server = await OpenAiTranscriptionServer.StartAsync();
         var result = await Transcribe(Engine(endpoint: $"http://127.0.0.1:{port}"), speech.Speech16k);
         Assert.Equal("The transcription endpoint could not be reached.", result.Error);
+        Assert.True(result.Retryable);
     }
 
     [Fact]

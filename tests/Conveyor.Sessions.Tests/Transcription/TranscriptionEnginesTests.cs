@@ -15,6 +15,7 @@ public sealed class TranscriptionEnginesTests
         Assert.Null(result.Transcript);
         Assert.Equal("No transcription engine is configured: set Conveyor:Transcription:Command or Conveyor:Transcription:Endpoint.", result.Error);
         Assert.Equal(result.Error, Core.SafeError.Sanitize(result.Error));
+        Assert.False(result.Retryable); // it stays so until the server is configured and restarted
     }
 
     [Fact]
