@@ -25,6 +25,10 @@ public static class DashboardEndpoints
         pages.MapSignIn();
         pages.MapQueuePages();
         pages.MapJobPages();
+        pages.MapIngestionPages();
+        pages.MapAuditPages();
+        pages.MapKeysPages();
+        pages.MapNodesPages();
         return routes;
     }
 }

@@ -30,8 +30,10 @@ public static class LiveStream
     /// Renders <paramref name="render"/> each interval and yields a message with the regions that changed since the last
     /// (all of them the first time), plus <paramref name="announce"/>'s sentence in the page's status region when given.
     /// </summary>
+    /// <param name="interval">How long to wait before the next render (asked after each one); <see cref="Interval"/> when null.</param>
     public static async IAsyncEnumerable<SseItem<string>> RunAsync(Func<CancellationToken, Task<IReadOnlyList<Region>>> render,
-        Func<IReadOnlyList<Region>, string?>? announce, TimeProvider time, [EnumeratorCancellation] CancellationToken ct)
+        Func<IReadOnlyList<Region>, string?>? announce, TimeProvider time, [EnumeratorCancellation] CancellationToken ct,
+        Func<TimeSpan>? interval = null)
     {
         var sent = new Dictionary<string, string>(StringComparer.Ordinal);
         var first = true;
@@ -57,7 +59,7 @@ public static class LiveStream
                 yield return new SseItem<string>(message.ToString());
             }
             first = false;
-            if (!await WaitAsync(time, ct)) yield break;
+            if (!await WaitAsync(interval?.Invoke() ?? Interval, time, ct)) yield break;
         }
     }
 
@@ -65,11 +67,11 @@ public static class LiveStream
         message.Append("<hx-partial hx-target=\"#").Append(region.TargetId).Append("\" hx-swap=\"").Append(region.Swap).Append("\">")
             .Append(region.Html).Append("</hx-partial>");
 
-    private static async Task<bool> WaitAsync(TimeProvider time, CancellationToken ct)
+    private static async Task<bool> WaitAsync(TimeSpan interval, TimeProvider time, CancellationToken ct)
     {
         try
         {
-            await Task.Delay(Interval, time, ct);
+            await Task.Delay(interval, time, ct);
             return true;
         }
         catch (OperationCanceledException)

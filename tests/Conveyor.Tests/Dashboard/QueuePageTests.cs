@@ -22,7 +22,7 @@ public sealed class QueuePageTests(BrowserFixture browser)
             ids.Add((await server.Client.CreateJobAsync(new { type = "noop", file_name = name })).Id());
         var failed = await JobStates.ArrangeAsync(server, JobSetup.Failed);
 
-        await using var dashboard = await Dashboard.OpenAsync(browser, server);
+        await using var dashboard = await BrowserSession.OpenAsync(browser, server);
         await dashboard.Page.GotoAsync("/admin/queue");
         Assert.EndsWith("/signin?return_url=%2Fadmin%2Fqueue", dashboard.Page.Url);
         await dashboard.SignInAsync();
@@ -44,7 +44,7 @@ public sealed class QueuePageTests(BrowserFixture browser)
         var failed = await JobStates.ArrangeAsync(server, JobSetup.Failed);
         var queued = await JobStates.ArrangeAsync(server, JobSetup.Queued);
         await server.Client.CreateJobAsync(new { type = "sleep", metadata = new { seconds = 1 } });
-        await using var dashboard = await Dashboard.OpenAsync(browser, server);
+        await using var dashboard = await BrowserSession.OpenAsync(browser, server);
         await dashboard.SignInAsync();
 
         await dashboard.Page.GotoAsync("/admin/queue?status=failed");
@@ -71,7 +71,7 @@ public sealed class QueuePageTests(BrowserFixture browser)
     {
         await using var server = await TestServer.StartAsync(Provider.Sqlite);
         var failed = await JobStates.ArrangeAsync(server, JobSetup.Failed);
-        await using var dashboard = await Dashboard.OpenAsync(browser, server);
+        await using var dashboard = await BrowserSession.OpenAsync(browser, server);
         await dashboard.SignInAsync();
         await dashboard.Page.EvaluateAsync("() => window.__sameDocument = true");
         await dashboard.WaitForLiveAsync();
@@ -99,7 +99,7 @@ public sealed class QueuePageTests(BrowserFixture browser)
         var queued = await JobStates.ArrangeAsync(server, JobSetup.Queued);
         var failed = await JobStates.ArrangeAsync(server, JobSetup.Failed);
         var (_, key, _) = await server.Client.SendAsync(HttpMethod.Post, "/api/v1/keys", """{"name":"watcher","role":"viewer"}""");
-        await using var dashboard = await Dashboard.OpenAsync(browser, server);
+        await using var dashboard = await BrowserSession.OpenAsync(browser, server);
         await dashboard.SignInAsync(key!["key"]!.GetValue<string>());
 
         Assert.Equal(2, await dashboard.Page.Locator("#queue-rows tr").CountAsync());
@@ -129,7 +129,7 @@ public sealed class QueuePageTests(BrowserFixture browser)
     {
         await using var server = await TestServer.StartAsync(Provider.Sqlite);
         var queued = await JobStates.ArrangeAsync(server, JobSetup.Queued);
-        await using var dashboard = await Dashboard.OpenAsync(browser, server);
+        await using var dashboard = await BrowserSession.OpenAsync(browser, server);
         await dashboard.SignInAsync();
 
         var response = await dashboard.Page.APIRequest.PostAsync($"/admin/queue/jobs/{queued}/cancel", new() { Form = dashboard.Context.APIRequest.CreateFormData().Set("return_url", "/admin/queue") });
@@ -145,7 +145,7 @@ public sealed class QueuePageTests(BrowserFixture browser)
         var admin = server.Services.GetRequiredService<IJobAdmin>();
         var synthetic = (await admin.CreateAsync(new NewJob { Type = "noop", Synthetic = true }, AuditContext.System("job.create"), CancellationToken.None)).Job.Id;
         var real = await JobStates.ArrangeAsync(server, JobSetup.Queued);
-        await using var dashboard = await Dashboard.OpenAsync(browser, server);
+        await using var dashboard = await BrowserSession.OpenAsync(browser, server);
         await dashboard.SignInAsync();
 
         Assert.Equal("*", await Row(dashboard, synthetic).Locator(".synthetic").InnerTextAsync());
@@ -155,18 +155,18 @@ public sealed class QueuePageTests(BrowserFixture browser)
         Assert.Contains("(synthetic)", await dashboard.Page.Locator(".breadcrumb").InnerTextAsync());
     }
 
-    private static IFormData Form(Dashboard dashboard, string field, string token) =>
+    private static IFormData Form(BrowserSession dashboard, string field, string token) =>
         dashboard.Context.APIRequest.CreateFormData().Set(field, token).Set("return_url", "/admin/queue");
 
-    internal static ILocator Row(Dashboard dashboard, Guid id) => dashboard.Page.Locator($"#job-{id}");
+    internal static ILocator Row(BrowserSession dashboard, Guid id) => dashboard.Page.Locator($"#job-{id}");
 
-    internal static async Task AssertStatusAsync(Dashboard dashboard, Guid id, string status)
+    internal static async Task AssertStatusAsync(BrowserSession dashboard, Guid id, string status)
     {
         var badge = Row(dashboard, id).Locator(".status");
         await Assertions.Expect(badge).ToHaveClassAsync(new System.Text.RegularExpressions.Regex($"status-{status}"), new() { Timeout = (float)Live.TotalMilliseconds });
     }
 
-    private static async Task AssertOnlyAsync(Dashboard dashboard, Guid id)
+    private static async Task AssertOnlyAsync(BrowserSession dashboard, Guid id)
     {
         var rows = dashboard.Page.Locator("#queue-rows tr");
         Assert.Equal(1, await rows.CountAsync());

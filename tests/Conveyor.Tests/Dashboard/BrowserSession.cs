@@ -10,7 +10,7 @@ namespace Conveyor.Tests.Dashboard;
 /// A browser session on a test server's dashboard: its own context (cookies), a page that records every Content
 /// Security Policy violation the browser reports, and helpers to sign in, check a page with axe, and take screenshots.
 /// </summary>
-public sealed class Dashboard : IAsyncDisposable
+public sealed class BrowserSession : IAsyncDisposable
 {
     public const int DesktopWidth = 1280;
     public const int MobileWidth = 360;
@@ -23,11 +23,14 @@ public sealed class Dashboard : IAsyncDisposable
         window.__sse = { connected: 0, messages: 0 };
         document.addEventListener('htmx:sse:after:connection', () => window.__sse.connected++);
         document.addEventListener('htmx:sse:after:message', () => window.__sse.messages++);
+        window.__htmxErrors = [];
+        for (const name of ['htmx:error', 'htmx:sse:error', 'htmx:response:error'])
+            document.addEventListener(name, e => window.__htmxErrors.push(name + ' ' + (e.detail?.error?.message || e.detail?.error || '')));
         """;
 
     private readonly List<string> _consoleCsp = [];
 
-    private Dashboard(IBrowserContext context, IPage page, TestServer server)
+    private BrowserSession(IBrowserContext context, IPage page, TestServer server)
     {
         Context = context;
         Page = page;
@@ -42,7 +45,7 @@ public sealed class Dashboard : IAsyncDisposable
     public IPage Page { get; }
     public TestServer Server { get; }
 
-    public static async Task<Dashboard> OpenAsync(BrowserFixture browser, TestServer server, int width = DesktopWidth, ColorScheme scheme = ColorScheme.Light)
+    public static async Task<BrowserSession> OpenAsync(BrowserFixture browser, TestServer server, int width = DesktopWidth, ColorScheme scheme = ColorScheme.Light)
     {
         var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -55,7 +58,7 @@ public sealed class Dashboard : IAsyncDisposable
         context.SetDefaultTimeout(60_000);
         await context.AddInitScriptAsync(ViolationRecorder);
         var page = await context.NewPageAsync();
-        return new Dashboard(context, page, server);
+        return new BrowserSession(context, page, server);
     }
 
     /// <summary>Signs in through the form with <paramref name="key"/> (the admin key when null) and waits for the queue.</summary>
@@ -74,12 +77,20 @@ public sealed class Dashboard : IAsyncDisposable
         lock (_consoleCsp) return [.. recorded, .. _consoleCsp];
     }
 
+    /// <summary>What htmx reported going wrong on the current document (failed swaps, failed streams).</summary>
+    public Task<string[]> HtmxErrorsAsync() => Page.EvaluateAsync<string[]>("() => window.__htmxErrors || []");
+
     /// <summary>Fails on any serious or critical axe violation, and on any CSP violation, naming them.</summary>
     public async Task AssertAccessibleAsync(string what)
     {
         var result = await Page.RunAxe();
         var bad = result.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
         Assert.True(bad.Count == 0, $"{what}: axe found {bad.Count} serious or critical violations:\n" + string.Join("\n", bad.Select(Describe)));
+        await AssertNoCspViolationsAsync(what);
+    }
+
+    public async Task AssertNoCspViolationsAsync(string what)
+    {
         var csp = await CspViolationsAsync();
         Assert.True(csp.Count == 0, $"{what}: the browser reported CSP violations:\n" + string.Join("\n", csp));
     }
