@@ -20,6 +20,8 @@ public sealed class DashboardAccessTests
     {
         await using var server = await TestServer.StartAsync(Provider.Sqlite, new Dictionary<string, string> { ["Conveyor:Auth:FailedAuthPerMinute"] = "100000" });
         var job = await JobStates.ArrangeAsync(server, JobSetup.Queued);
+        var (_, target, _) = await server.Client.SendAsync(HttpMethod.Post, "/api/v1/keys", """{"name":"target","role":"viewer"}""");
+        var keyId = target!["id"]!.GetValue<string>();
         var clients = new Dictionary<string, HttpClient> { ["none"] = NoRedirects(server, null) };
         foreach (var role in Roles.All)
         {
@@ -33,7 +35,8 @@ public sealed class DashboardAccessTests
         {
             var required = endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).LastOrDefault(Roles.IsRole);
             Assert.True(required is not null, $"{endpoint.RoutePattern.RawText} names no role");
-            var path = endpoint.RoutePattern.RawText!.Replace("{id}", job.ToString()).Replace("{action}", "cancel").Replace("{courseId}", "bio-101");
+            var pattern = endpoint.RoutePattern.RawText!;
+            var path = pattern.Replace("{id}", pattern.StartsWith("/admin/keys", StringComparison.Ordinal) ? keyId : job.ToString()).Replace("{action}", "cancel").Replace("{courseId}", "bio-101");
             foreach (var method in endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["GET"])
             {
                 foreach (var (role, client) in clients)

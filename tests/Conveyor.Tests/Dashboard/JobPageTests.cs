@@ -16,17 +16,22 @@ public sealed class JobPageTests(BrowserFixture browser)
         {
             ["Conveyor:Workers:Count"] = "1",
             ["Conveyor:Workers:ProgressFlushInterval"] = "00:00:00.200",
+            ["Conveyor:Workers:PollInterval"] = "00:00:00.200",
         });
         var csv = new StringBuilder("id,name,score\n", rows * 20);
         for (var i = 1; i <= rows; i++) csv.Append(i).Append(",name").Append(i).Append(',').Append(i % 97).Append('\n');
         await using var dashboard = await BrowserSession.OpenAsync(browser, server);
         await dashboard.SignInAsync();
 
+        // csv is paused while the page opens, so the load cannot finish before the page shows it start.
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await server.Client.SendAsync(HttpMethod.Post, "/api/v1/types/csv/pause")).Status);
         var (status, body, text) = await server.Client.UploadAsync([("million.csv", Encoding.ASCII.GetBytes(csv.ToString()))],
             new Dictionary<string, string> { ["dataset"] = "million" });
         Assert.True(status == System.Net.HttpStatusCode.Created, text);
         var id = body!["items"]![0]!.Id();
         await dashboard.Page.GotoAsync($"/jobs/{id}");
+        await dashboard.WaitForLiveAsync();
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await server.Client.SendAsync(HttpMethod.Post, "/api/v1/types/csv/resume")).Status);
 
         // Sample the bar as the page shows it until the job is done: it must have shown at least two values part way.
         var seen = new SortedSet<long>();
