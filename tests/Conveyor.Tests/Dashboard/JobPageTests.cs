@@ -51,7 +51,8 @@ public sealed class JobPageTests(BrowserFixture browser)
             if (value is not null && max is not null && long.Parse(value) > 0 && long.Parse(value) < rows) seen.Add(long.Parse(value));
             await Task.Delay(50);
         }
-        Assert.True(seen.Count >= 2, $"the bar showed {seen.Count} values between 0 and {rows:N0}: {string.Join(", ", seen)}");
+        Assert.True(seen.Count >= 2, $"the bar showed {seen.Count} values between 0 and {rows:N0}: {string.Join(", ", seen)}; " +
+            $"the API says {await server.Client.GetJobAsync(id)}");
         await Assertions.Expect(dashboard.Page.Locator("#job-summary .status")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("status-succeeded"));
         Assert.Equal(rows.ToString(), await bar.GetAttributeAsync("value"));
         Assert.Contains($"{rows:N0} / {rows:N0}", await dashboard.Page.Locator("#job-summary .numbers").First.InnerTextAsync());
