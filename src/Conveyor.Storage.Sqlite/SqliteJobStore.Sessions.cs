@@ -38,11 +38,7 @@ public sealed partial class SqliteJobStore
 
     public Task<SessionPage> ListSessionsAsync(SessionQuery query, CancellationToken ct) => Sessions.PageAsync(query, ct);
 
-    public async Task<string?> GetResultAsync(Guid jobId, CancellationToken ct)
-    {
-        var results = await ReadResultsAsync([jobId], ct);
-        return results.GetValueOrDefault(jobId);
-    }
+    public Task<string?> GetResultAsync(Guid jobId, CancellationToken ct) => Sessions.GetResultAsync(jobId, ct);
 
     private async Task<List<SessionRow>> ReadSessionRowsAsync(SessionQuery query, Guid? id, CancellationToken ct)
     {

@@ -23,6 +23,9 @@ public sealed class SessionReads(
         return records[0];
     }
 
+    public async Task<string?> GetResultAsync(Guid jobId, CancellationToken ct) =>
+        (await resultsOf([jobId], ct)).GetValueOrDefault(jobId);
+
     public async Task<SessionPage> PageAsync(SessionQuery query, CancellationToken ct)
     {
         var found = await rows(query with { Limit = query.Limit + 1 }, null, ct);

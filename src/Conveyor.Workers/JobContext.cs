@@ -9,5 +9,11 @@ namespace Conveyor.Workers;
 /// </summary>
 public sealed record JobContext(Job Job, IProgressReporter Progress, ILogger Logger)
 {
-    public JobOutput Output { get; } = new();
+    private JobOutput? _output;
+
+    /// <summary>Made on first use: most handlers record nothing, and the hot path then allocates nothing for it.</summary>
+    public JobOutput Output => _output ??= new JobOutput();
+
+    /// <summary>The output if the handler touched <see cref="Output"/>, else null.</summary>
+    internal JobOutput? Written => _output;
 }

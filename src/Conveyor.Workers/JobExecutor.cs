@@ -67,9 +67,9 @@ internal sealed class JobExecutor(JobHandlerRegistry handlers, HeldJobs held, Jo
             var logger = _handlerLoggers.GetOrAdd(job.Type, type => loggers.CreateLogger("Conveyor.Handlers." + type));
             var context = new JobContext(job, execution.Progress, logger);
             await handler.HandleAsync(context, execution.Cancellation.Token);
-            var output = context.Output;
-            return new Completion(job.Id, JobOperation.Succeed, TransitionInput.None, Result: output.Result,
-                FollowUps: output.FollowUps.Count > 0 ? output.FollowUps : null) { Attempt = job.Attempt };
+            var output = context.Written;
+            return new Completion(job.Id, JobOperation.Succeed, TransitionInput.None, Result: output?.Result,
+                FollowUps: output?.FollowUps is { Count: > 0 } followUps ? followUps : null) { Attempt = job.Attempt };
         }
         catch (Exception) when (execution.StopReason != StopReason.None)
         {

@@ -9,13 +9,13 @@ namespace Conveyor.Workers;
 /// </summary>
 public sealed class JobOutput
 {
-    private readonly List<NewJob> _followUps = [];
+    private List<NewJob>? _followUps;
 
     /// <summary>The job's result as JSON; null records none.</summary>
     public string? Result { get; set; }
 
-    public IReadOnlyList<NewJob> FollowUps => _followUps;
+    public IReadOnlyList<NewJob> FollowUps => (IReadOnlyList<NewJob>?)_followUps ?? [];
 
     /// <summary>Enqueues <paramref name="job"/> when (and only when) this job's success is recorded.</summary>
-    public void Enqueue(NewJob job) => _followUps.Add(job);
+    public void Enqueue(NewJob job) => (_followUps ??= []).Add(job);
 }
