@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text;
+using Conveyor.Sessions.Audio;
 
 namespace Conveyor.Ingestion.Detection;
 
@@ -79,16 +80,11 @@ public static class ContentSniffer
         return null;
     }
 
-    private static string? Audio(ReadOnlySpan<byte> head)
-    {
-        if (head.Length >= 12 && head.StartsWith("RIFF"u8) && head[8..12].SequenceEqual("WAVE"u8)) return "audio/wav";
-        if (head.StartsWith("ID3"u8) || (head.Length >= 2 && head[0] == 0xff && (head[1] & 0xe0) == 0xe0)) return "audio/mpeg";
-        if (head.StartsWith("OggS"u8)) return "audio/ogg";
-        if (head.StartsWith("fLaC"u8)) return "audio/flac";
-        if (head.Length >= 12 && head[4..8].SequenceEqual("ftyp"u8)) return "audio/mp4";
-        if (head.StartsWith(new byte[] { 0x1a, 0x45, 0xdf, 0xa3 })) return "audio/webm";
-        return null;
-    }
+    /// <summary>
+    /// Audio is what the sessions pipeline can transcribe, told by the same sniffer it uses, so an upload taken as audio
+    /// is one the transcription job can read (an HEIC image's <c>ftyp</c> box or a WebM file is refused here instead).
+    /// </summary>
+    private static string? Audio(ReadOnlySpan<byte> head) => AudioSniffer.Sniff(head)?.MediaType;
 
     private static ContentKind TextKind(string text, bool complete)
     {

@@ -71,13 +71,12 @@ public sealed class ContentSnifferTests
         { [.. "RIFF"u8.ToArray(), 0x24, 0, 0, 0, .. "WAVEfmt "u8.ToArray()], "audio/wav" },
         { "ID3\x04\x00"u8.ToArray(), "audio/mpeg" },
         { Bytes(0xff, 0xfb, 0x90, 0x64), "audio/mpeg" },
-        { Bytes(0xff, 0xf3), "audio/mpeg" },
+        { Bytes(0xff, 0xf3, 0x90, 0x64), "audio/mpeg" },
         { "OggS\x00\x02"u8.ToArray(), "audio/ogg" },
         { "fLaC\x00\x00"u8.ToArray(), "audio/flac" },
         { [0, 0, 0, 0x20, .. "ftypM4A "u8.ToArray()], "audio/mp4" },
-        { Bytes(0x1a, 0x45, 0xdf, 0xa3), "audio/webm" },
         { "RIFF\x24\x00\x00\x00WAVE"u8.ToArray(), "audio/wav" },
-        { [0xff, 0xfb], "audio/mpeg" },
+        { [0, 0, 0, 0x18, .. "ftypisom"u8.ToArray()], "audio/mp4" },
     };
 
     [Theory]
@@ -109,6 +108,18 @@ public sealed class ContentSnifferTests
 
         Assert.Equal((ContentKind.Csv, true), (ContentSniffer.Sniff(head, complete: false).Kind, ContentSniffer.Sniff(head, complete: false).Gzip));
         Assert.Equal(ContentKind.Text, ContentSniffer.Sniff(head, complete: true).Kind);
+    }
+
+    /// <summary>Audio the transcription job could not read is not taken as audio: a WebM file, an HEIC image.</summary>
+    [Theory]
+    [InlineData(new byte[] { 0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x86, 0x81, 0x01, 0x42, 0xf7, 0x81 })]
+    [InlineData(new byte[] { 0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70, 0x68, 0x65, 0x69, 0x63, 0, 0, 0, 0 })]
+    public void A_container_the_pipeline_cannot_transcribe_is_refused(byte[] head)
+    {
+        var result = ContentSniffer.Sniff(head, complete: true);
+
+        Assert.Equal(ContentKind.Refused, result.Kind);
+        Assert.Equal("The file is binary data of a type Conveyor does not take.", result.Reason);
     }
 
     [Fact]
