@@ -1,0 +1,223 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Conveyor.Client;
+using Conveyor.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using ClientJobStatus = Conveyor.Client.JobStatus;
+
+namespace Conveyor.Tests.Client;
+
+/// <summary>Conveyor.Client against the real server on a loopback port, with one worker: every /api/v1 route, as a .NET caller uses it.</summary>
+public sealed class ConveyorClientTests : IAsyncLifetime
+{
+    private TestServer _server = null!;
+    private ConveyorClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await TestServer.StartAsync(Provider.Sqlite, new Dictionary<string, string> { ["Conveyor:Workers:Count"] = "1" });
+        _client = ConveyorClient.Create(_server.Address, _server.AdminKey);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Http.Dispose();
+        await _server.DisposeAsync();
+    }
+
+    private static JsonElement Json(string json) => JsonDocument.Parse(json).RootElement.Clone();
+
+    [Fact]
+    public async Task A_job_is_created_watched_to_its_end_and_its_events_read()
+    {
+        var created = await _client.CreateJobAsync(new NewJob { Type = "sleep", Metadata = Json("""{"seconds": 0.2}"""), Priority = 4 });
+        Assert.Equal(ClientJobStatus.Queued, created.Status);
+        Assert.Equal(4, created.Priority);
+        Assert.Equal(0.2, created.Metadata.GetProperty("seconds").GetDouble());
+
+        var seen = new List<ClientJobStatus>();
+        await foreach (var job in _client.WatchJobAsync(created.Id, TimeSpan.FromMilliseconds(20))) seen.Add(job.Status);
+        Assert.Equal(ClientJobStatus.Succeeded, seen[^1]);
+        Assert.Single(seen, s => s.IsFinished());
+
+        var events = await _client.GetJobEventsAsync(created.Id);
+        Assert.Equal(["created", "started", "succeeded"], events.Select(e => e.Type));
+        Assert.Equal("running", events[1].ToStatus);
+        Assert.Equal(created.Id, (await _client.GetJobAsync(created.Id)).Id);
+    }
+
+    [Fact]
+    public async Task An_idempotency_key_returns_the_same_job_and_a_batch_creates_all()
+    {
+        var first = await _client.CreateJobAsync(new NewJob { Type = "noop", Priority = -1 }, idempotencyKey: "k-1");
+        var again = await _client.CreateJobAsync(new NewJob { Type = "noop", Priority = -1 }, idempotencyKey: "k-1");
+        Assert.Equal(first.Id, again.Id);
+        var conflict = await Assert.ThrowsAsync<ConveyorApiException>(() => _client.CreateJobAsync(new NewJob { Type = "noop", Priority = 2 }, "k-1"));
+        Assert.Equal(HttpStatusCode.Conflict, conflict.Status);
+
+        var batch = await _client.CreateJobsAsync([new NewJob { Type = "noop" }, new NewJob { Type = "noop", Dataset = "d1" }]);
+        Assert.Equal(2, batch.Count);
+        Assert.Equal("d1", batch[1].Dataset);
+    }
+
+    [Fact]
+    public async Task A_validation_problem_carries_status_title_detail_and_errors_by_field()
+    {
+        var problem = await Assert.ThrowsAsync<ConveyorApiException>(() => _client.CreateJobAsync(new NewJob { Type = "noop", Priority = 5000 }));
+        Assert.Equal(HttpStatusCode.BadRequest, problem.Status);
+        Assert.Equal("Validation failed", problem.Title);
+        Assert.Equal("One or more fields are invalid; see errors.", problem.Detail);
+        Assert.Equal(["The priority must be between -1000 and 1000."], problem.Errors["priority"]);
+        Assert.False(string.IsNullOrEmpty(problem.TraceId));
+        Assert.StartsWith("400 Validation failed: One or more fields are invalid; see errors. (priority: The priority must be between -1000 and 1000.)", problem.Message);
+
+        var missing = await Assert.ThrowsAsync<ConveyorApiException>(() => _client.GetJobAsync(Guid.Parse("0198f0c2-6a4e-7a51-9d0e-3f2b8c1d4e5f")));
+        Assert.Equal(HttpStatusCode.NotFound, missing.Status);
+        Assert.Equal("Job 0198f0c2-6a4e-7a51-9d0e-3f2b8c1d4e5f was not found.", missing.Detail);
+    }
+
+    [Fact]
+    public async Task A_wrong_key_is_a_401_problem()
+    {
+        using var wrong = ConveyorClient.Create(_server.Address, "cvk_AAAAAAAA_" + new string('b', 32)).Http;
+        var problem = await Assert.ThrowsAsync<ConveyorApiException>(() => new ConveyorClient(wrong).ListJobsAsync());
+        Assert.Equal(HttpStatusCode.Unauthorized, problem.Status);
+        Assert.Equal("Unauthorized", problem.Title);
+    }
+
+    [Fact]
+    public async Task Cancel_retry_requeue_and_delete_move_jobs_as_the_api_says()
+    {
+        var failing = await _client.CreateJobAsync(new NewJob { Type = "fail", Metadata = Json("""{"message": "boom"}"""), MaxAttempts = 1 });
+        var failed = await _client.WaitForJobAsync(failing.Id, TimeSpan.FromMilliseconds(20));
+        Assert.Equal(ClientJobStatus.Failed, failed.Status);
+        Assert.Contains("boom", failed.Error);
+
+        var retried = await _client.RetryJobAsync(failed.Id, new ConfigOverride { Priority = 9, Metadata = Json("""{"message": "again"}""") });
+        Assert.Equal(failed.Id, retried.RetryOf);
+        Assert.Equal(9, retried.Priority);
+        Assert.Equal("again", retried.Metadata.GetProperty("message").GetString());
+        Assert.Equal(retried.Id, (await _client.GetJobAsync(failed.Id)).RetriedBy);
+
+        var requeued = await _client.RequeueJobAsync(failed.Id);
+        Assert.Contains(requeued.Status, new[] { ClientJobStatus.Queued, ClientJobStatus.Running, ClientJobStatus.Failed });
+
+        var sleeper = await _client.CreateJobAsync(new NewJob { Type = "sleep", Metadata = Json("""{"seconds": 30}""") });
+        await _client.CancelJobAsync(sleeper.Id);
+        Assert.Equal(ClientJobStatus.Cancelled, (await _client.WaitForJobAsync(sleeper.Id, TimeSpan.FromMilliseconds(20))).Status);
+        var succeeded = await _client.WaitForJobAsync((await _client.CreateJobAsync(new NewJob { Type = "noop" })).Id, TimeSpan.FromMilliseconds(20));
+        var finished = await Assert.ThrowsAsync<ConveyorApiException>(() => _client.DeleteJobAsync(succeeded.Id));
+        Assert.Equal(HttpStatusCode.Conflict, finished.Status);
+
+        var later = await _client.CreateJobAsync(new NewJob { Type = "noop", ScheduledAt = DateTimeOffset.UtcNow.AddHours(1) });
+        await _client.DeleteJobAsync(later.Id);
+        Assert.Equal(ClientJobStatus.Cancelled, (await _client.GetJobAsync(later.Id)).Status);
+    }
+
+    [Fact]
+    public async Task List_filters_by_status_and_follows_cursors_through_every_page()
+    {
+        var created = await _client.CreateJobsAsync(Enumerable.Range(0, 7).Select(i => new NewJob { Type = "noop", Dataset = "paging", ScheduledAt = DateTimeOffset.UtcNow.AddDays(1) }));
+        var page = await _client.ListJobsAsync(new JobQuery { Dataset = "paging", Limit = 3, Status = [ClientJobStatus.Queued] });
+        Assert.Equal(7, page.Total);
+        Assert.Equal(3, page.Items.Count);
+        Assert.NotNull(page.NextCursor);
+
+        var all = new List<Guid>();
+        await foreach (var job in _client.ListAllJobsAsync(new JobQuery { Dataset = "paging", Limit = 3 })) all.Add(job.Id);
+        Assert.True(created.Select(j => j.Id).ToHashSet().SetEquals(all), "every job once, across three pages");
+        Assert.Equal(7, all.Count);
+    }
+
+    [Fact]
+    public async Task An_upload_reports_progress_to_the_last_byte_loads_rows_and_exports_them_as_csv()
+    {
+        var csv = new StringBuilder("id,name\n");
+        for (var i = 1; i <= 20_000; i++) csv.Append(i).Append(",name-").Append(i).Append('\n');
+        var bytes = Encoding.UTF8.GetBytes(csv.ToString());
+        var reports = new List<TransferProgress>();
+        var progress = new SynchronousProgress<TransferProgress>(reports.Add);
+
+        var jobs = await _client.UploadAsync([new UploadFile("people.csv", new MemoryStream(bytes))], new UploadSettings { Dataset = "people" }, progress);
+        var job = Assert.Single(jobs);
+        Assert.Equal("people.csv", job.FileName);
+        Assert.Equal(bytes.Length, reports[^1].BytesSent);
+        Assert.Equal(bytes.Length, reports[^1].TotalBytes);
+        Assert.True(reports.Count > 2, $"{reports.Count} progress reports");
+        Assert.True(reports.Zip(reports.Skip(1)).All(p => p.First.BytesSent <= p.Second.BytesSent), "progress only grows");
+
+        var done = await _client.WaitForJobAsync(job.Id, TimeSpan.FromMilliseconds(50));
+        Assert.Equal(ClientJobStatus.Succeeded, done.Status);
+        Assert.Equal(20_000, done.RecordsProcessed);
+        Assert.Equal("csv", (await _client.GetDetectionAsync(job.Id)).GetProperty("type").GetString());
+        var rows = await _client.GetJobRecordsAsync(job.Id, limit: 2);
+        Assert.Equal("name-1", rows.Items[0].Data.GetProperty("name").GetString());
+        Assert.NotNull(rows.NextCursor);
+        Assert.Empty((await _client.GetJobFailuresAsync(job.Id)).Items);
+
+        var dataset = Assert.Single(await _client.ListDatasetsAsync(), d => d.Name == "people");
+        Assert.Equal(20_000, dataset.Records);
+        Assert.Equal(2, (await _client.GetDatasetRecordsAsync("people", limit: 2)).Items.Count);
+        using var exported = new MemoryStream();
+        await _client.ExportDatasetCsvAsync("people", exported);
+        var lines = Encoding.UTF8.GetString(exported.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(20_001, lines.Length);
+        Assert.Equal("name-20000", lines[^1].Split(',')[^1].Trim());
+    }
+
+    [Fact]
+    public async Task Ingest_json_streams_ndjson_into_one_job()
+    {
+        var body = new MemoryStream(Encoding.UTF8.GetBytes("{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n"));
+        var job = await _client.IngestJsonAsync(body, ndjson: true, dataset: "events");
+        Assert.Equal("ndjson", job.Type);
+        var done = await _client.WaitForJobAsync(job.Id, TimeSpan.FromMilliseconds(20));
+        Assert.Equal(3, done.RecordsProcessed);
+    }
+
+    [Fact]
+    public async Task Keys_are_created_listed_and_revoked_and_the_audit_log_records_it()
+    {
+        var created = await _client.CreateKeyAsync("ci", "viewer");
+        Assert.StartsWith("cvk_", created.Key);
+        Assert.Contains(await _client.ListKeysAsync(), k => k.Id == created.Id && k.RevokedAt is null);
+        using var viewer = ConveyorClient.Create(_server.Address, created.Key).Http;
+        var forbidden = await Assert.ThrowsAsync<ConveyorApiException>(() => new ConveyorClient(viewer).CreateJobAsync(new NewJob { Type = "noop" }));
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.Status);
+
+        await _client.RevokeKeyAsync(created.Id);
+        Assert.NotNull(Assert.Single(await _client.ListKeysAsync(), k => k.Id == created.Id).RevokedAt);
+        var audit = await _client.ListAuditAsync(new AuditQuery { Target = created.Id.ToString() });
+        Assert.Equal(["key.create", "key.revoke"], audit.Items.Select(e => e.Action).Order());
+    }
+
+    [Fact]
+    public async Task A_cancelled_token_stops_a_call()
+    {
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _client.ListJobsAsync(cancellationToken: cts.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _client.WaitForJobAsync(Guid.NewGuid(), cancellationToken: cts.Token));
+    }
+
+    [Fact]
+    public async Task AddConveyorClient_makes_a_typed_client_of_the_http_client_factory()
+    {
+        var services = new ServiceCollection();
+        services.AddConveyorClient(o => { o.BaseAddress = _server.Address; o.ApiKey = _server.AdminKey; });
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<ConveyorClient>();
+        var job = await client.CreateJobAsync(new NewJob { Type = "noop" });
+        Assert.Equal("noop", (await client.GetJobAsync(job.Id)).Type);
+    }
+
+    /// <summary>Reports on the caller's thread (Progress&lt;T&gt; posts to the thread pool, so the last report could come late).</summary>
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value)
+        {
+            lock (this) report(value);
+        }
+    }
+}
