@@ -24,6 +24,7 @@ public static class ConveyorCli
         root.Subcommands.Add(AuditCommands());
         root.Subcommands.Add(Types());
         root.Subcommands.Add(DemoCommands.Build(StoreHostAsync));
+        foreach (var command in ClientCommands.All()) root.Subcommands.Add(command);
         return root;
     }
 

@@ -24,6 +24,9 @@ public static class ExitCodes
     /// <summary>The server failed (5xx), could not be reached, or asked to slow down (429).</summary>
     public const int Server = 6;
 
+    /// <summary>Ctrl-C stopped the command (following or watching); the jobs on the server go on.</summary>
+    public const int Interrupted = 130;
+
     /// <summary>A setting is invalid; start-up stopped before anything ran (sysexits' EX_CONFIG).</summary>
     public const int BadSetting = 78;
 }
