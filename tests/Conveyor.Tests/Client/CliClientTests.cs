@@ -221,9 +221,9 @@ public sealed class CliClientTests : IAsyncLifetime
         var info = Cli(_server.AdminKey, "--version");
         info.FileName = "script";
         info.ArgumentList.Clear();
-        foreach (var arg in new[] { "-q", "-e", "-c", commandLine, "/dev/null" }) info.ArgumentList.Add(arg);
+        // A terminal of a known size: script's pty otherwise takes whatever size (if any) the test runner's terminal has.
+        foreach (var arg in new[] { "-q", "-e", "-c", $"stty cols 160 rows 50; {commandLine}", "/dev/null" }) info.ArgumentList.Add(arg);
         info.Environment["TERM"] = "xterm-256color";
-        info.Environment["COLUMNS"] = "160";
         if (noColor) info.Environment["NO_COLOR"] = "1";
         else info.Environment.Remove("NO_COLOR");
         info.RedirectStandardInput = true;
