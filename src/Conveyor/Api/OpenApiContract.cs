@@ -121,6 +121,7 @@ public static class OpenApiContract
         });
         options.AddOperationTransformer((operation, context, _) =>
         {
+            DescribeBodies(operation, context.Document!);
             var metadata = context.Description.ActionDescriptor.EndpointMetadata;
             if (metadata.OfType<IAllowAnonymous>().Any()) return Task.CompletedTask;
             var policy = metadata.OfType<IAuthorizeData>().Select(a => a.Policy).LastOrDefault(p => p is not null) ?? Policies.Admin;
@@ -143,6 +144,69 @@ public static class OpenApiContract
                 Problem(429, "Too many requests", "Too many requests; slow down.", "https://tools.ietf.org/html/rfc6585#section-4"));
             return Task.CompletedTask;
         });
+    }
+
+    /// <summary>
+    /// The bodies the handlers read and write themselves (no Accepts metadata: they answer a wrong media type with
+    /// their own 415): the upload form, the JSON and NDJSON records, and the CSV form of the record routes.
+    /// </summary>
+    private static void DescribeBodies(OpenApiOperation operation, OpenApiDocument document)
+    {
+        switch (operation.OperationId)
+        {
+            case "Upload":
+                operation.RequestBody = new OpenApiRequestBody
+                {
+                    Required = true,
+                    Content = new Dictionary<string, OpenApiMediaType>
+                    {
+                        ["multipart/form-data"] = new()
+                        {
+                            Schema = new OpenApiSchema
+                            {
+                                Type = JsonSchemaType.Object,
+                                Required = new HashSet<string> { "file" },
+                                Properties = new Dictionary<string, IOpenApiSchema>
+                                {
+                                    ["file"] = new OpenApiSchema
+                                    {
+                                        Type = JsonSchemaType.Array, Description = "One or more files; one job each.",
+                                        Items = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" },
+                                    },
+                                    ["dataset"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The dataset the rows go to." },
+                                    ["priority"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Description = "Higher runs first." },
+                                    ["metadata"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "A JSON object, as text." },
+                                },
+                            },
+                        },
+                    },
+                };
+                break;
+            case "IngestJson":
+                operation.RequestBody = new OpenApiRequestBody
+                {
+                    Required = true,
+                    Content = new Dictionary<string, OpenApiMediaType>
+                    {
+                        ["application/json"] = new()
+                        {
+                            Schema = new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchemaReference("JsonObject", document) },
+                        },
+                        ["application/x-ndjson"] = new()
+                        {
+                            Schema = new OpenApiSchema { Type = JsonSchemaType.String, Description = "One JSON object per line." },
+                        },
+                    },
+                };
+                break;
+            case "GetJobRecords" or "GetDatasetRecords":
+                if (operation.Responses?.TryGetValue("200", out var ok) == true && ok.Content?.ContainsKey("text/csv") == true)
+                    ok.Content["text/csv"] = new OpenApiMediaType
+                    {
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String, Description = "Every row, a header line first." },
+                    };
+                break;
+        }
     }
 
     private static void Add(OpenApiOperation operation, OpenApiDocument document, int status, string description, JsonNode example)

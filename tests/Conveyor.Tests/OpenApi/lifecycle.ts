@@ -9,6 +9,9 @@ type Events = paths["/api/v1/jobs/{id}/events"]["get"]["responses"][200]["conten
 type JobList = paths["/api/v1/jobs"]["get"]["responses"][200]["content"]["application/json"];
 type RetryBody = components["schemas"]["RetryRequest"];
 type Problem = components["schemas"]["ProblemDetails"];
+type UploadForm = paths["/api/v1/upload"]["post"]["requestBody"]["content"]["multipart/form-data"];
+type Rows = paths["/api/v1/datasets/{name}/records"]["get"]["responses"][200]["content"]["application/json"];
+type Ndjson = paths["/api/v1/ingest/json"]["post"]["requestBody"]["content"]["application/x-ndjson"];
 
 // @ts-expect-error metadata is a JSON object, not a string
 const notAnObject: CreateBody = { type: "noop", metadata: "seconds=2" };
@@ -16,7 +19,12 @@ const notAnObject: CreateBody = { type: "noop", metadata: "seconds=2" };
 const notAStatus: Job["status"] = "done";
 // @ts-expect-error config_override.metadata is an object too
 const badOverride: RetryBody = { config_override: { metadata: 42 } };
-void notAnObject; void notAStatus; void badOverride;
+// @ts-expect-error an upload needs its file
+const noFile: UploadForm = { dataset: "people" };
+const upload: UploadForm = { file: ["people.csv"], dataset: "people", priority: 1 };
+const firstName = (rows: Rows): unknown => rows.items[0]?.data["name"];
+const lines: Ndjson = '{"a":1}\n';
+void notAnObject; void notAStatus; void badOverride; void noFile; void upload; void firstName; void lines;
 
 const [base, key] = process.argv.slice(2);
 

@@ -29,8 +29,7 @@ public static class DataEndpoints
             .AllowQuery("limit", "cursor")
             .WithName("GetJobRecords")
             .WithSummary("The job's loaded rows (keyset paging with cursor; Accept: text/csv for CSV)")
-            .Produces<RecordListResource>()
-            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
+            .Produces<RecordListResource>(StatusCodes.Status200OK, "application/json", "text/csv")
             .ProducesProblem(StatusCodes.Status404NotFound);
         jobs.MapGet("/{id}/failures", FailuresAsync)
             .WithName("GetJobFailures")
@@ -47,8 +46,7 @@ public static class DataEndpoints
             .AllowQuery("limit", "cursor")
             .WithName("GetDatasetRecords")
             .WithSummary("A dataset's rows from succeeded jobs (keyset paging with cursor; Accept: text/csv for CSV)")
-            .Produces<RecordListResource>()
-            .Produces(StatusCodes.Status200OK, contentType: "text/csv");
+            .Produces<RecordListResource>(StatusCodes.Status200OK, "application/json", "text/csv");
     }
 
     private static async Task<IResult> DetectionAsync(string id, IJobReader jobs, IRecordReader store, CancellationToken ct)
