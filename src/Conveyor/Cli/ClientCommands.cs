@@ -18,6 +18,8 @@ public static class ClientCommands
 
     private static readonly Option<bool> Json = new("--json") { Description = "Print only machine-readable JSON on stdout." };
 
+    private static Option<bool> Quiet() => new("--quiet", "-q") { Description = "Print only the job ids, one a line (for scripts: ID=$(conveyor … -q))." };
+
     public static IEnumerable<Command> All() => [Login(), Submit(), Ingest(), Jobs(), Datasets()];
 
     private static Command Client(string name, string description, Func<ParseResult, ClientContext, ConveyorClient, CancellationToken, Task<int>> run,
@@ -107,22 +109,21 @@ public static class ClientCommands
         var dataset = new Option<string?>("--dataset") { Description = "The dataset the rows go to." };
         var priority = new Option<int?>("--priority") { Description = "Higher runs first." };
         var follow = new Option<bool>("--follow") { Description = "Follow every job to its end; the exit code says how they ended." };
+        var quiet = Quiet();
         return Client("submit", "Upload files, one job each, with a progress bar; --follow shows a live bar per job.", async (parse, context, client, ct) =>
         {
             var paths = parse.GetValue(files)!.Select(f => f.FullName).ToList();
             foreach (var path in paths.Where(p => !File.Exists(p))) throw new UsageException($"no such file: {path}");
-            var jobs = await Following.UploadAsync(context, client, paths,
+            var quietly = parse.GetValue(quiet) && !context.Json;
+            var quietContext = quietly ? context.Quietly() : context;
+            var jobs = await Following.UploadAsync(quietContext, client, paths,
                 new UploadSettings { Dataset = parse.GetValue(dataset), Priority = parse.GetValue(priority) }, ct);
-            if (!parse.GetValue(follow))
-            {
-                if (context.Json) context.WriteJson(jobs);
-                else foreach (var job in jobs) Console.Out.WriteLine($"{job.Id} {job.FileName} {JobViews.Word(job.Status)}");
-                return ExitCodes.Ok;
-            }
-            var ended = await Following.FollowAsync(context, client, jobs, ct);
-            if (context.Json) context.WriteJson(ended);
-            return Following.ExitCodeOf(ended);
-        }, files, dataset, priority, follow);
+            if (parse.GetValue(follow)) jobs = await Following.FollowAsync(quietContext, client, jobs, ct);
+            if (context.Json) context.WriteJson(jobs);
+            else if (quietly) foreach (var job in jobs) Console.Out.WriteLine(job.Id);
+            else if (!parse.GetValue(follow)) foreach (var job in jobs) Console.Out.WriteLine($"{job.Id} {job.FileName} {JobViews.Word(job.Status)}");
+            return parse.GetValue(follow) ? Following.ExitCodeOf(jobs) : ExitCodes.Ok;
+        }, files, dataset, priority, follow, quiet);
     }
 
     private static Command Ingest()
@@ -132,6 +133,7 @@ public static class ClientCommands
         var priority = new Option<int?>("--priority") { Description = "Higher runs first." };
         var ndjson = new Option<bool?>("--ndjson") { Description = "The body is NDJSON (default: by the file's extension, else by its first byte)." };
         var follow = new Option<bool>("--follow") { Description = "Follow the job to its end; the exit code says how it ended." };
+        var quiet = Quiet();
         return Client("ingest", "Post JSON or NDJSON records (from a file or stdin) as one job.", async (parse, context, client, ct) =>
         {
             var path = parse.GetValue(file)!;
@@ -139,12 +141,14 @@ public static class ClientCommands
             var body = new BufferedStream(path == "-" ? Console.OpenStandardInput() : File.OpenRead(path), 64 * 1024);
             var isNdjson = parse.GetValue(ndjson) ?? (path.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase)
                 || (!path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) && FirstByte(body) != '['));
+            var quietly = parse.GetValue(quiet) && !context.Json;
             var job = await client.IngestJsonAsync(body, isNdjson, parse.GetValue(dataset), parse.GetValue(priority), null, ct);
-            if (parse.GetValue(follow)) job = (await Following.FollowAsync(context, client, [job], ct))[0];
+            if (parse.GetValue(follow)) job = (await Following.FollowAsync(quietly ? context.Quietly() : context, client, [job], ct))[0];
             if (context.Json) context.WriteJson(job);
+            else if (quietly) Console.Out.WriteLine(job.Id);
             else if (!parse.GetValue(follow)) Console.Out.WriteLine($"{job.Id} {job.Type} {JobViews.Word(job.Status)}");
             return parse.GetValue(follow) ? Following.ExitCodeOf([job]) : ExitCodes.Ok;
-        }, file, dataset, priority, ndjson, follow);
+        }, file, dataset, priority, ndjson, follow, quiet);
     }
 
     /// <summary>The first byte that is not white space, left in the stream (a BufferedStream peeks within its buffer).</summary>
@@ -163,17 +167,19 @@ public static class ClientCommands
         var dataset = new Option<string?>("--dataset") { Description = "Only this dataset." };
         var limit = new Option<int?>("--limit") { Description = "At most this many (1-100, default 20)." };
         var cursor = new Option<string?>("--cursor") { Description = "Continue from a previous page's next_cursor." };
+        var quiet = Quiet();
         var list = Client("list", "List jobs, newest first.", async (parse, context, client, ct) =>
         {
             var page = await client.ListJobsAsync(Query(parse, status, type, dataset, limit) with { Cursor = parse.GetValue(cursor) }, ct);
             if (context.Json) context.WriteJson(page);
+            else if (parse.GetValue(quiet)) foreach (var job in page.Items) Console.Out.WriteLine(job.Id);
             else
             {
                 context.Console.Write(JobViews.Jobs(page.Items));
                 Console.Out.WriteLine($"{page.Items.Count} of {page.Total}" + (page.NextCursor is null ? "" : $"; more with --cursor {page.NextCursor}"));
             }
             return ExitCodes.Ok;
-        }, status, type, dataset, limit, cursor);
+        }, status, type, dataset, limit, cursor, quiet);
 
         var showId = JobId();
         var show = Client("show", "Show one job.", async (parse, context, client, ct) =>

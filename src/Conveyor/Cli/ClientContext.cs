@@ -12,8 +12,9 @@ namespace Conveyor.Cli;
 /// </summary>
 public sealed class ClientContext
 {
-    private ClientContext(Uri server, string? apiKey, bool json)
+    private ClientContext(Uri server, string? apiKey, bool json, bool quiet = false)
     {
+        _quiet = quiet;
         Server = server;
         ApiKey = apiKey;
         Json = json;
@@ -29,13 +30,18 @@ public sealed class ClientContext
         if (!IsTerminal) Console.Profile.Width = 240;
     }
 
+    private readonly bool _quiet;
+
     public Uri Server { get; }
     public string? ApiKey { get; }
     /// <summary><c>--json</c>: only machine-readable output on stdout.</summary>
     public bool Json { get; }
     public IAnsiConsole Console { get; }
     /// <summary>Bars and live tables: only when stdout is a terminal and the output is not JSON.</summary>
-    public bool Live => IsTerminal && !Json;
+    public bool Live => IsTerminal && !Json && !_quiet;
+
+    /// <summary>The same server and key, with no bars and no lines of progress (<c>--quiet</c>: only ids are printed).</summary>
+    public ClientContext Quietly() => new(Server, ApiKey, json: true, quiet: true);
 
     private static bool IsTerminal => !System.Console.IsOutputRedirected;
 
