@@ -212,6 +212,88 @@ public sealed class ConveyorClient(HttpClient http)
         await response.Content.CopyToAsync(destination, cancellationToken);
     }
 
+    // ---- sessions ----
+
+    /// <summary>
+    /// <c>POST /ingest/session</c>: a session and its queued transcription job, in one transaction. A file goes as
+    /// multipart/form-data (<paramref name="progress"/> hears its bytes; the stream is read once and disposed), an
+    /// inline transcript or a source URI as JSON.
+    /// </summary>
+    public async Task<Session> IngestSessionAsync(NewSession session, IProgress<TransferProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        HttpContent content;
+        if (session.File is { } file)
+        {
+            var length = Remaining(file.Content);
+            long sent = 0;
+            var part = new ProgressContent(file.Content, length, bytes => progress?.Report(new TransferProgress(sent += bytes, length)));
+            part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            var form = new MultipartFormDataContent
+            {
+                { new StringContent(session.CourseId), "course_id" },
+                { new StringContent(session.Title), "title" },
+            };
+            if (session.Transcript is { } text) form.Add(new StringContent(text), "transcript");
+            if (session.SourceUri is { } uri) form.Add(new StringContent(uri.AbsoluteUri), "source_uri");
+            form.Add(part, "file", file.FileName);
+            progress?.Report(new TransferProgress(0, length));
+            content = form;
+        }
+        else
+        {
+            content = Json(new { course_id = session.CourseId, title = session.Title, transcript = session.Transcript, source_uri = session.SourceUri?.AbsoluteUri });
+        }
+        using var request = new HttpRequestMessage(HttpMethod.Post, "ingest/session") { Content = content };
+        return await SendAsync<Session>(request, cancellationToken);
+    }
+
+    /// <summary><c>GET /api/v1/sessions</c>: one page, newest first.</summary>
+    public Task<SessionPage> ListSessionsAsync(SessionQuery? query = null, CancellationToken cancellationToken = default)
+    {
+        query ??= new SessionQuery();
+        return GetAsync<SessionPage>("api/v1/sessions" + Query([
+            ("course_id", query.CourseId), ("synthetic", query.Synthetic is { } synthetic ? (synthetic ? "true" : "false") : null),
+            ("limit", Number(query.Limit)), ("cursor", query.Cursor),
+        ]), cancellationToken);
+    }
+
+    /// <summary>Every session the query matches, following <c>next_cursor</c> page after page.</summary>
+    public async IAsyncEnumerable<SessionListItem> ListAllSessionsAsync(SessionQuery? query = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        query ??= new SessionQuery();
+        while (true)
+        {
+            var page = await ListSessionsAsync(query, cancellationToken);
+            foreach (var session in page.Items) yield return session;
+            if (page.NextCursor is null || page.Items.Count == 0) yield break;
+            query = query with { Cursor = page.NextCursor };
+        }
+    }
+
+    /// <summary><c>GET /api/v1/sessions/{id}</c>: the session with its badge, jobs, transcript and summary.</summary>
+    public Task<Session> GetSessionAsync(Guid id, CancellationToken cancellationToken = default) =>
+        GetAsync<Session>($"api/v1/sessions/{id}", cancellationToken);
+
+    // ---- types and schedules ----
+
+    /// <summary><c>GET /api/v1/types</c>: every job type with its pause switch and limits.</summary>
+    public async Task<IReadOnlyList<JobType>> ListTypesAsync(CancellationToken cancellationToken = default) =>
+        (await GetAsync<Items<JobType>>("api/v1/types", cancellationToken)).List;
+
+    /// <summary><c>POST /api/v1/types/{name}/pause</c> (operator): no node starts a job of the type; running ones finish.</summary>
+    public Task<JobType> PauseTypeAsync(string name, CancellationToken cancellationToken = default) =>
+        PostAsync<JobType>($"api/v1/types/{Uri.EscapeDataString(name)}/pause", null, cancellationToken);
+
+    /// <summary><c>POST /api/v1/types/{name}/resume</c> (operator).</summary>
+    public Task<JobType> ResumeTypeAsync(string name, CancellationToken cancellationToken = default) =>
+        PostAsync<JobType>($"api/v1/types/{Uri.EscapeDataString(name)}/resume", null, cancellationToken);
+
+    /// <summary><c>GET /api/v1/schedules</c>: the periodic jobs the server runs.</summary>
+    public async Task<IReadOnlyList<Schedule>> ListSchedulesAsync(CancellationToken cancellationToken = default) =>
+        (await GetAsync<Items<Schedule>>("api/v1/schedules", cancellationToken)).List;
+
     // ---- keys and audit (admin) ----
 
     /// <summary><c>POST /api/v1/keys</c>: the new key, shown this once.</summary>

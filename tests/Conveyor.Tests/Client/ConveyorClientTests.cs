@@ -16,7 +16,14 @@ public sealed class ConveyorClientTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await TestServer.StartAsync(Provider.Sqlite, new Dictionary<string, string> { ["Conveyor:Workers:Count"] = "1" });
+        _server = await TestServer.StartAsync(Provider.Sqlite, new Dictionary<string, string>
+        {
+            ["Conveyor:Workers:Count"] = "1",
+            // A yearly schedule, so the list has one to show and no test sees a job it made.
+            ["Conveyor:Schedules:yearly:Cron"] = "0 0 1 1 *",
+            ["Conveyor:Schedules:yearly:Job:Type"] = "noop",
+            ["Conveyor:Schedules:yearly:Job:Dataset"] = "calendar",
+        });
         _client = ConveyorClient.Create(_server.Address, _server.AdminKey);
     }
 
@@ -190,6 +197,132 @@ public sealed class ConveyorClientTests : IAsyncLifetime
         Assert.NotNull(Assert.Single(await _client.ListKeysAsync(), k => k.Id == created.Id).RevokedAt);
         var audit = await _client.ListAuditAsync(new AuditQuery { Target = created.Id.ToString() });
         Assert.Equal(["key.create", "key.revoke"], audit.Items.Select(e => e.Action).Order());
+    }
+
+    private const string Vtt = """
+        WEBVTT
+
+        00:00.000 --> 00:04.000
+        Welcome to week one of biology. Cells are the unit of life.
+
+        00:04.000 --> 00:09.500
+        Today we study the membrane and its proteins. The membrane controls what enters the cell.
+
+        """;
+
+    [Fact]
+    public async Task A_session_from_captions_with_progress_and_one_from_an_inline_transcript_reach_Ready_and_list_by_course()
+    {
+        var course = "bio-" + Guid.NewGuid().ToString("N")[..8];
+        var bytes = Encoding.UTF8.GetBytes(Vtt);
+        var reports = new List<TransferProgress>();
+        var created = await _client.IngestSessionAsync(
+            new NewSession(course, "Week 1") { File = new UploadFile("week1.vtt", new MemoryStream(bytes)) },
+            new SynchronousProgress<TransferProgress>(reports.Add));
+        Assert.Equal((course, "Week 1"), (created.CourseId, created.Title));
+        Assert.Equal(("transcription", ClientJobStatus.Queued), (created.Jobs[0].Type, created.Jobs[0].Status));
+        Assert.Null(created.Transcript);
+        Assert.Equal(new TransferProgress(bytes.Length, bytes.Length), reports[^1]);
+
+        var inline = await _client.IngestSessionAsync(new NewSession(course, "Week 2") { Transcript = "Cells divide. Division makes two cells." });
+
+        var ready = await Eventually.WaitAsync(() => _client.GetSessionAsync(created.Id), s => s.StatusBadge.Label == "Ready",
+            TimeSpan.FromSeconds(60), "the captions session to be Ready");
+        Assert.Equal(("webvtt", 9.5), (ready.Transcript!.Format, ready.Transcript.DurationSeconds));
+        Assert.Equal(2, ready.Transcript.Segments.Count);
+        Assert.Equal(4.0, ready.Transcript.Segments[1].StartSeconds);
+        Assert.Equal("extractive", ready.Summary!.Method);
+        Assert.NotEmpty(ready.Summary.KeyPoints);
+        Assert.Equal(["transcription", "summarization"], ready.Jobs.Select(j => j.Type));
+        Assert.All(ready.Jobs, j => Assert.Equal(ClientJobStatus.Succeeded, j.Status));
+
+        var second = await Eventually.WaitAsync(() => _client.GetSessionAsync(inline.Id), s => s.StatusBadge.Label == "Ready",
+            TimeSpan.FromSeconds(60), "the inline session to be Ready");
+        Assert.Equal(("text", "Cells divide. Division makes two cells."), (second.Transcript!.Format, second.Transcript.Text));
+
+        var page = await _client.ListSessionsAsync(new SessionQuery { CourseId = course, Limit = 1 });
+        Assert.Equal(inline.Id, Assert.Single(page.Items).Id);
+        Assert.NotNull(page.NextCursor);
+        var all = new List<SessionListItem>();
+        await foreach (var session in _client.ListAllSessionsAsync(new SessionQuery { CourseId = course, Limit = 1 })) all.Add(session);
+        Assert.Equal([inline.Id, created.Id], all.Select(s => s.Id));
+        Assert.Empty((await _client.ListSessionsAsync(new SessionQuery { CourseId = course, Synthetic = true })).Items);
+    }
+
+    [Fact]
+    public async Task A_session_without_a_source_is_a_400_naming_it_and_an_unknown_session_a_404()
+    {
+        var refused = await Assert.ThrowsAsync<ConveyorApiException>(() => _client.IngestSessionAsync(new NewSession("bio", "No source")));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
+        Assert.Contains("source", refused.Errors.Keys);
+        var missing = await Assert.ThrowsAsync<ConveyorApiException>(() => _client.GetSessionAsync(Guid.NewGuid()));
+        Assert.Equal(HttpStatusCode.NotFound, missing.Status);
+    }
+
+    [Fact]
+    public async Task Types_pause_and_resume_and_the_schedules_list_shows_the_configured_one()
+    {
+        var types = await _client.ListTypesAsync();
+        Assert.Contains(types, t => t.Type == "csv" && !t.Paused);
+
+        var paused = await _client.PauseTypeAsync("fail");
+        Assert.True(paused.Paused);
+        Assert.NotNull(paused.PausedAt);
+        Assert.True(Assert.Single(await _client.ListTypesAsync(), t => t.Type == "fail").Paused);
+        Assert.False((await _client.ResumeTypeAsync("fail")).Paused);
+        var unknown = await Assert.ThrowsAsync<ConveyorApiException>(() => _client.PauseTypeAsync("nosuchtype"));
+        Assert.Equal(HttpStatusCode.NotFound, unknown.Status);
+
+        var schedule = Assert.Single(await _client.ListSchedulesAsync());
+        Assert.Equal(("yearly", "0 0 1 1 *"), (schedule.Name, schedule.Cron));
+        Assert.Equal("noop", schedule.Job.GetProperty("type").GetString());
+        Assert.Equal(1, schedule.NextRunAt!.Value.UtcDateTime.Day);
+        Assert.Null(schedule.LastJobId);
+    }
+
+    /// <summary>Each client route and the method that calls it; a route the server adds fails the test below until the client has it.</summary>
+    private static readonly Dictionary<string, string> ClientMethods = new()
+    {
+        ["POST /api/v1/jobs"] = nameof(ConveyorClient.CreateJobAsync),
+        ["POST /api/v1/jobs/batch"] = nameof(ConveyorClient.CreateJobsAsync),
+        ["GET /api/v1/jobs"] = nameof(ConveyorClient.ListJobsAsync),
+        ["GET /api/v1/jobs/{id}"] = nameof(ConveyorClient.GetJobAsync),
+        ["DELETE /api/v1/jobs/{id}"] = nameof(ConveyorClient.DeleteJobAsync),
+        ["GET /api/v1/jobs/{id}/events"] = nameof(ConveyorClient.GetJobEventsAsync),
+        ["POST /api/v1/jobs/{id}/cancel"] = nameof(ConveyorClient.CancelJobAsync),
+        ["POST /api/v1/jobs/{id}/retry"] = nameof(ConveyorClient.RetryJobAsync),
+        ["POST /api/v1/jobs/{id}/requeue"] = nameof(ConveyorClient.RequeueJobAsync),
+        ["POST /api/v1/upload"] = nameof(ConveyorClient.UploadAsync),
+        ["POST /api/v1/ingest/json"] = nameof(ConveyorClient.IngestJsonAsync),
+        ["GET /api/v1/jobs/{id}/detection"] = nameof(ConveyorClient.GetDetectionAsync),
+        ["GET /api/v1/jobs/{id}/records"] = nameof(ConveyorClient.GetJobRecordsAsync),
+        ["GET /api/v1/jobs/{id}/failures"] = nameof(ConveyorClient.GetJobFailuresAsync),
+        ["GET /api/v1/datasets"] = nameof(ConveyorClient.ListDatasetsAsync),
+        ["GET /api/v1/datasets/{name}/records"] = nameof(ConveyorClient.GetDatasetRecordsAsync),
+        ["GET /api/v1/sessions"] = nameof(ConveyorClient.ListSessionsAsync),
+        ["GET /api/v1/sessions/{id}"] = nameof(ConveyorClient.GetSessionAsync),
+        ["POST /ingest/session"] = nameof(ConveyorClient.IngestSessionAsync),
+        ["GET /api/v1/types"] = nameof(ConveyorClient.ListTypesAsync),
+        ["POST /api/v1/types/{name}/pause"] = nameof(ConveyorClient.PauseTypeAsync),
+        ["POST /api/v1/types/{name}/resume"] = nameof(ConveyorClient.ResumeTypeAsync),
+        ["GET /api/v1/schedules"] = nameof(ConveyorClient.ListSchedulesAsync),
+        ["POST /api/v1/keys"] = nameof(ConveyorClient.CreateKeyAsync),
+        ["GET /api/v1/keys"] = nameof(ConveyorClient.ListKeysAsync),
+        ["DELETE /api/v1/keys/{id}"] = nameof(ConveyorClient.RevokeKeyAsync),
+        ["GET /api/v1/audit"] = nameof(ConveyorClient.ListAuditAsync),
+    };
+
+    [Fact]
+    public async Task The_client_has_a_method_for_every_api_v1_operation_of_the_openapi_document_and_the_session_intake()
+    {
+        using var document = JsonDocument.Parse(await _client.Http.GetStringAsync("openapi/v1.json"));
+        var operations = document.RootElement.GetProperty("paths").EnumerateObject()
+            .Where(p => p.Name.StartsWith("/api/v1/", StringComparison.Ordinal) || p.Name == "/ingest/session")
+            .SelectMany(p => p.Value.EnumerateObject().Where(o => o.Name is "get" or "post" or "put" or "patch" or "delete")
+                .Select(o => $"{o.Name.ToUpperInvariant()} {p.Name}"))
+            .Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(ClientMethods.Keys.Order(StringComparer.Ordinal), operations);
+        Assert.All(ClientMethods.Values, m => Assert.NotNull(typeof(ConveyorClient).GetMethod(m)));
     }
 
     [Fact]
