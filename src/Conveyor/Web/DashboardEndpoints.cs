@@ -29,6 +29,7 @@ public static class DashboardEndpoints
         pages.MapAuditPages();
         pages.MapKeysPages();
         pages.MapNodesPages();
+        pages.MapTutorPages();
         return routes;
     }
 }

@@ -1,4 +1,7 @@
+using Conveyor.Cli;
+using Conveyor.Storage;
 using Conveyor.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Conveyor.Tests.Dashboard;
@@ -18,6 +21,8 @@ public sealed class EveryPageFixture : IAsyncLifetime
         FailedJob = await JobStates.ArrangeAsync(Server, JobSetup.Failed);
         await JobStates.ArrangeAsync(Server, JobSetup.Succeeded);
         await JobStates.ArrangeAsync(Server, JobSetup.Running);
+        // seed 000's synthetic courses: the tutor page with every badge and the `*` of synthetic sessions.
+        await Server.Services.GetRequiredService<IDemoData>().SeedDemoAsync(DemoContent.Build(DateTimeOffset.UtcNow), CancellationToken.None);
         var (_, key, _) = await Server.Client.SendAsync(HttpMethod.Post, "/api/v1/keys", """{"name":"a viewer","role":"viewer"}""");
         ViewerKey = Guid.Parse(key!["id"]!.GetValue<string>());
     }
@@ -45,6 +50,8 @@ public sealed class EveryPageTests(BrowserFixture browser, EveryPageFixture fixt
         ("keys", "/admin/keys", 200),
         ("keys-confirm", $"/admin/keys/{fixture.ViewerKey}/confirm-revoke", 200),
         ("nodes", "/admin/nodes", 200),
+        ("tutor", $"/tutor/courses/{DemoContent.Courses[0]}", 200),
+        ("tutor-summaries", $"/tutor/courses/{DemoContent.Courses[0]}/summaries", 200),
     ];
 
     [Fact]

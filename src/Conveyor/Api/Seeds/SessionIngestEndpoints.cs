@@ -18,7 +18,7 @@ namespace Conveyor.Api.Seeds;
 /// </summary>
 public static class SessionIngestEndpoints
 {
-    private const string InlineName = "transcript.txt";
+    internal const string InlineName = "transcript.txt";
 
     public static RouteHandlerBuilder MapSessionIngest(this IEndpointRouteBuilder routes) =>
         routes.MapPost("/ingest/session", IngestAsync)
@@ -105,7 +105,7 @@ public static class SessionIngestEndpoints
     }
 
     /// <summary>Captions, a text transcript or audio; anything else is not a session's source.</summary>
-    private static string? Refuse(SniffResult sniff) =>
+    internal static string? Refuse(SniffResult sniff) =>
         !sniff.Gzip && sniff.Kind is ContentKind.WebVtt or ContentKind.Srt or ContentKind.Text or ContentKind.Csv or ContentKind.Audio
             ? null
             : $"Content detected as {(sniff.Gzip ? "gzip" : sniff.Kind.ToString().ToLowerInvariant())} is not a session's source; " +
