@@ -6,7 +6,8 @@ using Spectre.Console;
 namespace Conveyor.Cli;
 
 /// <summary>
-/// The client commands: <c>login</c>, <c>submit</c>, <c>ingest</c>, <c>jobs …</c> and <c>datasets …</c>, talking to a
+/// The client commands: <c>login</c>, <c>submit</c>, <c>ingest</c>, <c>jobs …</c>, <c>sessions …</c> (in
+/// <see cref="SessionCommands"/>) and <c>datasets …</c>, talking to a
 /// server over <see cref="ConveyorClient"/> (see <see cref="ClientContext"/> for where the server and key come from).
 /// </summary>
 public static class ClientCommands
@@ -18,11 +19,13 @@ public static class ClientCommands
 
     private static readonly Option<bool> Json = new("--json") { Description = "Print only machine-readable JSON on stdout." };
 
-    private static Option<bool> Quiet() => new("--quiet", "-q") { Description = "Print only the job ids, one a line (for scripts: ID=$(conveyor … -q))." };
+    internal static Option<bool> Quiet(string what = "job") =>
+        new("--quiet", "-q") { Description = $"Print only the {what} ids, one a line (for scripts: ID=$(conveyor … -q))." };
 
-    public static IEnumerable<Command> All() => [Login(), Submit(), Ingest(), Jobs(), Datasets()];
+    public static IEnumerable<Command> All() => [Login(), Submit(), Ingest(), Jobs(), SessionCommands.Build(), Datasets()];
 
-    private static Command Client(string name, string description, Func<ParseResult, ClientContext, ConveyorClient, CancellationToken, Task<int>> run,
+    /// <summary>A client command: <c>--server</c> and <c>--json</c>, one line and an exit code for every failure, Ctrl-C that stops only the command.</summary>
+    internal static Command Client(string name, string description, Func<ParseResult, ClientContext, ConveyorClient, CancellationToken, Task<int>> run,
         params Symbol[] symbols)
     {
         var command = new Command(name, description) { Server, Json };

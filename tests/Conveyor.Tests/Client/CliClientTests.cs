@@ -162,6 +162,66 @@ public sealed class CliClientTests : IAsyncLifetime
         Assert.Equal(6, csv.Length);
     }
 
+    private const string Vtt = """
+        WEBVTT
+
+        00:00.000 --> 00:04.000
+        Welcome to week one of biology. Cells are the unit of life.
+
+        00:04.000 --> 00:09.500
+        Today we study the membrane and its proteins. The membrane controls what enters the cell.
+
+        """;
+
+    [Fact]
+    public async Task Sessions_add_follow_list_and_show_print_the_session_and_their_json_parses()
+    {
+        var course = "bio-" + Guid.NewGuid().ToString("N")[..8];
+        var vtt = Path.Combine(_work, "week1.vtt");
+        await File.WriteAllTextAsync(vtt, Vtt);
+
+        var added = await RunAsync("sessions", "add", vtt, "--course", course, "--title", "Week 1", "--follow", "--json");
+        Assert.True(added.Code == 0, added.Stdout + added.Stderr);
+        var ready = JsonNode.Parse(added.Stdout)!;
+        Assert.Equal("Ready", ready["status_badge"]!["label"]!.GetValue<string>());
+        Assert.Equal("webvtt", ready["transcript"]!["format"]!.GetValue<string>());
+        Assert.Equal(2, ready["transcript"]!["segments"]!.AsArray().Count);
+        Assert.NotEmpty(ready["summary"]!["key_points"]!.AsArray());
+        var id = ready["id"]!.GetValue<string>();
+
+        var inline = await RunAsync("sessions", "add", "--course", course, "--title", "Week 2", "--transcript", "Cells divide. Division makes two cells.", "--quiet");
+        Assert.True(inline.Code == 0, inline.Stderr);
+        var inlineId = Guid.Parse(inline.Stdout.Trim()).ToString();
+
+        var listed = JsonNode.Parse((await RunAsync("sessions", "list", "--course", course, "--json")).Stdout)!;
+        Assert.Equal([inlineId, id], listed["items"]!.AsArray().Select(s => s!["id"]!.GetValue<string>()));
+        Assert.Null(listed["items"]![1]!["transcript"]);
+        var page = JsonNode.Parse((await RunAsync("sessions", "list", "--course", course, "--limit", "1", "--json")).Stdout)!;
+        Assert.Equal(inlineId, Assert.Single(page["items"]!.AsArray())!["id"]!.GetValue<string>());
+        var rest = await RunAsync("sessions", "list", "--course", course, "--cursor", page["next_cursor"]!.GetValue<string>(), "--quiet");
+        Assert.Equal(id, rest.Stdout.Trim());
+
+        var table = await RunAsync("sessions", "list", "--course", course);
+        Assert.Contains("Week 1", table.Stdout);
+        Assert.Contains("Ready", table.Stdout);
+        Assert.Contains("2 sessions", table.Stdout);
+
+        var shown = await RunAsync("sessions", "show", id, "--transcript");
+        Assert.True(shown.Code == 0, shown.Stderr);
+        Assert.Contains("webvtt, 2 segments, 9.5 s", shown.Stdout);
+        Assert.Contains("• ", shown.Stdout);
+        Assert.Contains("00:04.000", shown.Stdout);
+        Assert.Contains("The membrane controls what enters the cell.", shown.Stdout);
+        Assert.Equal("Ready", JsonNode.Parse((await RunAsync("sessions", "show", id, "--json")).Stdout)!["status_badge"]!["label"]!.GetValue<string>());
+
+        var missing = await RunAsync("sessions", "show", Guid.NewGuid().ToString());
+        Assert.Equal(4, missing.Code);
+        var noSource = await RunAsync("sessions", "add", "--course", course, "--title", "Nothing");
+        Assert.Equal(2, noSource.Code);
+        Assert.Contains("source", noSource.Stderr);
+        Assert.Equal(2, JsonNode.Parse((await RunAsync("sessions", "list", "--course", course, "--json")).Stdout)!["items"]!.AsArray().Count);
+    }
+
     [Fact]
     public async Task Login_checks_the_key_and_saves_a_profile_only_its_owner_can_read()
     {
@@ -192,7 +252,7 @@ public sealed class CliClientTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Submit_follow_and_watch_render_bars_and_a_live_table_in_a_pseudo_terminal()
+    public async Task Submit_follow_sessions_add_and_watch_render_bars_and_a_live_table_in_a_pseudo_terminal()
     {
         var path = CsvFile("big.csv", 30_000);
         var dll = Path.Combine(AppContext.BaseDirectory, "conveyor.dll");
@@ -209,6 +269,14 @@ public sealed class CliClientTests : IAsyncLifetime
         Assert.Contains("status", watch.Output);
         Assert.Contains("big", watch.Output);
         Assert.Contains("Ctrl-C to stop", watch.Output);
+
+        var vtt = Path.Combine(_work, "live.vtt");
+        await File.WriteAllTextAsync(vtt, Vtt);
+        var session = await Pty($"dotnet {dll} sessions add {vtt} --course live --title Lecture --follow");
+        Assert.True(session.Code == 0, session.Output);
+        Assert.Contains("upload live.vtt", session.Output);
+        Assert.Contains("Lecture", session.Output);
+        Assert.Contains("Ready", session.Output);
 
         var plain = await Pty($"dotnet {dll} jobs list", noColor: true);
         Assert.Contains("succeeded", plain.Output);
