@@ -9,7 +9,7 @@ namespace Conveyor.Api;
 
 /// <summary>
 /// What makes the OpenAPI document one a generated client can trust: the two ways to send a key as security schemes,
-/// on every operation that needs one with its 401, 403 and 429; JSON objects typed as objects (not <c>{}</c>, which
+/// on every operation that needs one with its 400 (the strict query), 401, 403 and 429; JSON objects typed as objects (not <c>{}</c>, which
 /// generators read as "anything" or "null"); timestamps typed as strings; described tags; a license; a relative server.
 /// Checked by Redocly's recommended rules and by a TypeScript client generated from it (OpenApiToolsTests).
 /// </summary>
@@ -134,6 +134,8 @@ public static class OpenApiContract
             var role = Roles.IsRole(policy) ? policy : Roles.Admin;
             operation.Description = (operation.Description is { Length: > 0 } d ? d + " " : "") + $"Needs the {role} role or higher.";
             operation.Responses ??= [];
+            // Every route that needs a key hangs off the strict group (StrictRequestFilter), so each can answer this 400.
+            AddQueryValidation(operation, document);
             Add(operation, document, 401, "No key, or a wrong, revoked or expired one.",
                 Problem(401, "Unauthorized", "Authentication is required.", "https://tools.ietf.org/html/rfc9110#section-15.5.2"));
             // Every key has at least the viewer role, so only routes that need more can refuse a valid key.
@@ -141,7 +143,7 @@ public static class OpenApiContract
                 Add(operation, document, 403, $"The key's role ranks below {role}.",
                     Problem(403, "Forbidden", "Your role does not allow this.", "https://tools.ietf.org/html/rfc9110#section-15.5.4"));
             Add(operation, document, 429, "Too many requests from this key or address; wait Retry-After seconds.",
-                Problem(429, "Too many requests", "Too many requests; slow down.", "https://tools.ietf.org/html/rfc6585#section-4"));
+                Problem(429, "Too Many Requests", "Too many requests; slow down.", "https://tools.ietf.org/html/rfc6585#section-4"));
             return Task.CompletedTask;
         });
     }
@@ -207,6 +209,21 @@ public static class OpenApiContract
                     };
                 break;
         }
+    }
+
+    private static void AddQueryValidation(OpenApiOperation operation, OpenApiDocument document)
+    {
+        if (operation.Responses!.TryGetValue("400", out var existing) && existing.Content?.Count > 0) return;
+        var example = Problem(400, "Validation failed", "One or more fields are invalid; see errors.", "https://tools.ietf.org/html/rfc9110#section-15.5.1");
+        example["errors"] = new JsonObject { ["colour"] = new JsonArray("This endpoint takes no query parameters.") };
+        operation.Responses["400"] = new OpenApiResponse
+        {
+            Description = "A query parameter the route does not take or gives twice, a control character in a value, or an id that is not a UUID.",
+            Content = new Dictionary<string, OpenApiMediaType>
+            {
+                [ProblemJson] = new() { Schema = new OpenApiSchemaReference("HttpValidationProblemDetails", document), Example = example },
+            },
+        };
     }
 
     private static void Add(OpenApiOperation operation, OpenApiDocument document, int status, string description, JsonNode example)
