@@ -144,6 +144,21 @@ public sealed partial class ApiDocTests
     }
 
     [Fact]
+    public async Task The_readme_and_the_openapi_document_say_the_same_about_the_license()
+    {
+        await using var server = await TestServer.StartAsync(Provider.Sqlite);
+        var license = (await OpenApiAsync(server))["info"]!["license"]!;
+        Assert.Equal("All rights reserved (no license has been chosen yet)", license["name"]!.GetValue<string>());
+        var readme = await File.ReadAllTextAsync(Path.Combine(NewcomerPathTests.RepositoryRoot(), "README.md"));
+        Assert.Contains("No license has been chosen yet", readme);
+        Assert.Contains($"\"{license["name"]!.GetValue<string>()}\"", readme);
+        Assert.Contains(license["identifier"]!.GetValue<string>(), readme);
+        // The packages claim no license the owners have not chosen.
+        foreach (var project in new[] { "src/Conveyor/Conveyor.csproj", "src/Conveyor.Client/Conveyor.Client.csproj", "Directory.Build.props" })
+            Assert.DoesNotContain("PackageLicense", await File.ReadAllTextAsync(Path.Combine(NewcomerPathTests.RepositoryRoot(), project)));
+    }
+
+    [Fact]
     public async Task Every_curl_example_answers_the_status_and_problem_title_written_beside_it()
     {
         await using var server = await TestServer.StartAsync(Provider.Sqlite, new Dictionary<string, string> { ["Conveyor:Workers:Count"] = "1" });
