@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Conveyor.Core;
 using Conveyor.Storage;
@@ -26,6 +27,8 @@ public static class NewJobs
         MaxAttempts = request.MaxAttempts ?? JobDefaults.MaxAttempts,
         ScheduledAt = request.ScheduledAt,
         CreatedBy = actor,
+        // The request's trace goes on in the worker that runs the job (stored with it; null when nothing records traces).
+        TraceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C, Recorded: true } current ? current.Id : null,
     };
 
     /// <summary>

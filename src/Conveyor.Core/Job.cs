@@ -38,6 +38,9 @@ public sealed record Job
     public string? CreatedBy { get; init; }
     public bool Synthetic { get; init; }
 
+    /// <summary>The W3C <c>traceparent</c> of the request that created the job (null when no trace was recorded).</summary>
+    public string? TraceParent { get; init; }
+
     /// <summary>What the status machine needs to know of this job.</summary>
     public JobSnapshot Snapshot(bool hasRetry = false) =>
         new(Status, Attempt, MaxAttempts, CancelRequestedAt is not null, hasRetry);

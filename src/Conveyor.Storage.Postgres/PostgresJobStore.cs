@@ -12,7 +12,7 @@ namespace Conveyor.Storage.Postgres;
 /// locking read, then every write with COMMIT); claims are one statement with <c>FOR UPDATE SKIP LOCKED</c>;
 /// wake-ups travel by LISTEN/NOTIFY.
 /// </summary>
-public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditStore, IRecordStore, ITypeControl, IScheduleStore, ISessionStore, IDemoData, IStoreDriver, IAsyncDisposable, IDisposable
+public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditStore, IRecordStore, ITypeControl, IScheduleStore, ISessionStore, IDemoData, IJobRetention, IJobStatistics, IStoreDriver, IAsyncDisposable, IDisposable
 {
     /// <summary>The NOTIFY channel that tells workers on every node that work is due.</summary>
     public const string Channel = "conveyor_jobs";
@@ -398,6 +398,42 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
         var pauses = new List<TypePause>();
         while (await reader.ReadAsync(ct)) pauses.Add(new TypePause(reader.GetString(0), PostgresRows.Time(reader, 1), reader.GetString(2)));
         return pauses;
+    }
+
+    public Task<PrunedJobs> PruneFinishedAsync(DateTimeOffset before, int max, bool withRecords, CancellationToken ct) =>
+        _orchestration.PruneFinishedAsync(before, max, withRecords, ct);
+
+    private const string SelectStoredPaths = "SELECT path FROM stored_files WHERE path = ANY(@paths)";
+
+    public async Task<IReadOnlyList<string>> FindStoredPathsAsync(IReadOnlyList<string> paths, CancellationToken ct)
+    {
+        if (paths.Count == 0) return [];
+        await using var command = _dataSource.CreateCommand(SelectStoredPaths);
+        Add(command, "paths", paths.ToArray());
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var found = new List<string>();
+        while (await reader.ReadAsync(ct)) found.Add(reader.GetString(0));
+        return found;
+    }
+
+    private const string SelectJobCounts = "SELECT type, status, count(*) FROM jobs GROUP BY type, status ORDER BY type, status";
+
+    private const string SelectQueueDepths =
+        "SELECT type, count(*), min(scheduled_at) FROM jobs WHERE status = 'queued' AND scheduled_at <= @now GROUP BY type ORDER BY type";
+
+    public async Task<JobStatistics> ReadJobStatisticsAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        var depths = new NpgsqlBatchCommand(SelectQueueDepths);
+        Add(depths.Parameters, "now", now.Truncate());
+        await using var batch = new NpgsqlBatch(connection) { BatchCommands = { new NpgsqlBatchCommand(SelectJobCounts), depths } };
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        var counts = new List<JobCount>();
+        while (await reader.ReadAsync(ct)) counts.Add(new JobCount(reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+        await reader.NextResultAsync(ct);
+        var queues = new List<QueueDepth>();
+        while (await reader.ReadAsync(ct)) queues.Add(new QueueDepth(reader.GetString(0), reader.GetInt64(1), PostgresRows.Time(reader, 2)));
+        return new JobStatistics(counts, queues);
     }
 
     private const string SelectScheduleRuns = "SELECT name, last_tick, last_job_id, last_enqueued_at FROM schedule_runs ORDER BY name";

@@ -116,7 +116,7 @@ internal sealed class PostgresTransaction : IDriverTransaction
     private const string InsertedColumns =
         "id, type, source_type, source_uri, file_name, file_size, mime_type, mode, priority, metadata, session_id, dataset, " +
         "status, attempt, max_attempts, scheduled_at, created_at, updated_at, retry_of, idempotency_key, request_hash, " +
-        "created_by, synthetic";
+        "created_by, synthetic, trace_parent";
 
     /// <summary>Many jobs from parallel arrays, and their <c>created</c> events in input order.</summary>
     private const string InsertJobsInput = $"""
@@ -125,15 +125,15 @@ internal sealed class PostgresTransaction : IDriverTransaction
                 @file_size::bigint[], @mime_type::text[], @mode::text[], @priority::integer[], @metadata::jsonb[],
                 @session_id::uuid[], @dataset::text[], @max_attempts::integer[], @scheduled_at::timestamptz[],
                 @retry_of::uuid[], @idempotency_key::text[], @request_hash::text[], @created_by::text[],
-                @synthetic::boolean[], @event_data::jsonb[])
+                @synthetic::boolean[], @event_data::jsonb[], @trace_parent::text[])
                 WITH ORDINALITY AS i (id, type, source_type, source_uri, file_name, file_size, mime_type, mode, priority,
                     metadata, session_id, dataset, max_attempts, scheduled_at, retry_of, idempotency_key, request_hash,
-                    created_by, synthetic, event_data, ord)
+                    created_by, synthetic, event_data, trace_parent, ord)
         ), inserted AS (
             INSERT INTO jobs ({InsertedColumns})
             SELECT id, type, source_type, source_uri, file_name, file_size, mime_type, mode, priority, metadata,
                 session_id, dataset, 'queued', 0, max_attempts, scheduled_at, @now, @now, retry_of,
-                idempotency_key, request_hash, created_by, synthetic
+                idempotency_key, request_hash, created_by, synthetic, trace_parent
             FROM input ORDER BY ord
             RETURNING id
         )
@@ -178,6 +178,7 @@ internal sealed class PostgresTransaction : IDriverTransaction
         c.Column("created_by", jobs, j => j.CreatedBy);
         c.Column("synthetic", jobs, j => j.Synthetic);
         c.Column("event_data", jobs, QueuedJob.CreatedEventData);
+        c.Column("trace_parent", jobs, j => j.TraceParent);
         c.Value("now", p.Now);
         c.Value("audit_id", p.AuditId);
         if (jobs.Count > 0) _heldInsert = insert;
@@ -463,6 +464,47 @@ internal sealed class PostgresTransaction : IDriverTransaction
         {
         }
         return new RevokedKey(key, revoke.RecordsAffected == 1);
+    }
+
+    private const string LockFinished = """
+        WITH doomed AS (
+            SELECT id, completed_at FROM jobs
+            WHERE status IN ('succeeded', 'failed', 'cancelled') AND completed_at < @before
+              AND (@with_records OR NOT EXISTS (SELECT 1 FROM record_loads l WHERE l.job_id = jobs.id))
+            ORDER BY completed_at
+            LIMIT @max
+            FOR UPDATE SKIP LOCKED
+        )
+        SELECT d.id, f.path FROM doomed d LEFT JOIN stored_files f ON f.job_id = d.id ORDER BY d.completed_at
+        """;
+
+    public async Task<IReadOnlyList<FinishedJob>> LockFinishedJobsAsync(LockFinishedJobsParams p, CancellationToken ct)
+    {
+        var command = new NpgsqlBatchCommand(LockFinished);
+        PostgresParameters.Add(command.Parameters, "before", p.Before);
+        PostgresParameters.Add(command.Parameters, "max", p.Max);
+        PostgresParameters.Add(command.Parameters, "with_records", p.WithRecords);
+        await using var reader = await ReadAsync(ct, command);
+        var jobs = new List<FinishedJob>();
+        while (await reader.ReadAsync(ct)) jobs.Add(new FinishedJob(reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetString(1)));
+        while (await reader.NextResultAsync(ct))
+        {
+        }
+        return jobs;
+    }
+
+    private const string UnlinkRetries = "UPDATE jobs SET retry_of = NULL WHERE retry_of = ANY(@ids)";
+
+    private const string DeleteJobs = "DELETE FROM jobs WHERE id = ANY(@ids)";
+
+    public ValueTask DeleteJobsAsync(DeleteJobsParams p, CancellationToken ct)
+    {
+        var unlink = new NpgsqlBatchCommand(UnlinkRetries);
+        PostgresParameters.Add(unlink.Parameters, "ids", p.Ids.ToArray());
+        var delete = new NpgsqlBatchCommand(DeleteJobs);
+        PostgresParameters.Add(delete.Parameters, "ids", p.Ids.ToArray());
+        Hold(unlink);
+        return Hold(delete);
     }
 
     private const string TakePauseLock = "SELECT pg_advisory_xact_lock(@key)";

@@ -42,6 +42,7 @@ internal sealed class SqliteJobRow
     private readonly int _idempotencyKey;
     private readonly int _createdBy;
     private readonly int _synthetic;
+    private readonly int _traceParent;
 
     private SqliteJobRow(DbDataReader r, bool stateOnly)
     {
@@ -78,6 +79,7 @@ internal sealed class SqliteJobRow
         _idempotencyKey = r.GetOrdinal("idempotency_key");
         _createdBy = r.GetOrdinal("created_by");
         _synthetic = r.GetOrdinal("synthetic");
+        _traceParent = r.GetOrdinal("trace_parent");
     }
 
     /// <summary>The columns of <see cref="JobColumns.All"/> in <paramref name="r"/>'s current result set.</summary>
@@ -120,6 +122,7 @@ internal sealed class SqliteJobRow
         IdempotencyKey = Text(r, _idempotencyKey),
         CreatedBy = r.GetString(_createdBy),
         Synthetic = r.GetInt64(_synthetic) == 1,
+        TraceParent = r.IsDBNull(_traceParent) ? null : r.GetString(_traceParent),
     };
 
     public JobState ReadState(DbDataReader r) => new()

@@ -12,7 +12,7 @@ namespace Conveyor.Storage.Sqlite;
 /// process on the same file waits on the busy timeout instead of failing half-way. Status changes are the shared
 /// <see cref="StoreOrchestration"/> over this driver's transactions (<see cref="SqliteWriteTransaction"/>).
 /// </summary>
-public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStore, IRecordStore, ITypeControl, IScheduleStore, ISessionStore, IDemoData, IStoreDriver, IDisposable
+public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStore, IRecordStore, ITypeControl, IScheduleStore, ISessionStore, IDemoData, IJobRetention, IJobStatistics, IStoreDriver, IDisposable
 {
     private const string Prefix = "Conveyor.Storage.Sqlite.Migrations.";
 
@@ -385,6 +385,40 @@ public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStor
         while (await reader.ReadAsync(ct))
             pauses.Add(new TypePause(reader.GetString(0), Microseconds.FromUnixTimeMicroseconds(reader.GetInt64(1)), reader.GetString(2)));
         return pauses;
+    }
+
+    public Task<PrunedJobs> PruneFinishedAsync(DateTimeOffset before, int max, bool withRecords, CancellationToken ct) =>
+        _orchestration.PruneFinishedAsync(before, max, withRecords, ct);
+
+    public async Task<IReadOnlyList<string>> FindStoredPathsAsync(IReadOnlyList<string> paths, CancellationToken ct)
+    {
+        if (paths.Count == 0) return [];
+        await using var connection = await OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT path FROM stored_files WHERE path IN (SELECT value FROM json_each(@paths))";
+        command.Parameters.AddWithValue("@paths", System.Text.Json.JsonSerializer.Serialize(paths));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var found = new List<string>();
+        while (await reader.ReadAsync(ct)) found.Add(reader.GetString(0));
+        return found;
+    }
+
+    public async Task<JobStatistics> ReadJobStatisticsAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT type, status, count(*) FROM jobs GROUP BY type, status ORDER BY type, status;
+            SELECT type, count(*), min(scheduled_at) FROM jobs WHERE status = 'queued' AND scheduled_at <= @now GROUP BY type ORDER BY type;
+            """;
+        command.Parameters.AddWithValue("@now", now.ToUnixTimeMicroseconds());
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var counts = new List<JobCount>();
+        while (await reader.ReadAsync(ct)) counts.Add(new JobCount(reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+        await reader.NextResultAsync(ct);
+        var queues = new List<QueueDepth>();
+        while (await reader.ReadAsync(ct)) queues.Add(new QueueDepth(reader.GetString(0), reader.GetInt64(1), Microseconds.FromUnixTimeMicroseconds(reader.GetInt64(2))));
+        return new JobStatistics(counts, queues);
     }
 
     public async Task<IReadOnlyList<ScheduleRun>> ListScheduleRunsAsync(CancellationToken ct)

@@ -129,10 +129,10 @@ internal sealed class SqliteWriteTransaction : IDriverTransaction
     private const string InsertJob = """
         INSERT INTO jobs (id, type, source_type, source_uri, file_name, file_size, mime_type, mode, priority, metadata,
             session_id, dataset, status, attempt, max_attempts, scheduled_at, created_at, updated_at, retry_of,
-            idempotency_key, request_hash, created_by, synthetic)
+            idempotency_key, request_hash, created_by, synthetic, trace_parent)
         VALUES (@id, @type, @source_type, @source_uri, @file_name, @file_size, @mime_type, @mode, @priority, @metadata,
             @session_id, @dataset, 'queued', 0, @max_attempts, @scheduled_at, @now, @now, @retry_of,
-            @idempotency_key, @request_hash, @created_by, @synthetic)
+            @idempotency_key, @request_hash, @created_by, @synthetic, @trace_parent)
         """;
 
     public async ValueTask InsertJobsAsync(InsertJobsParams p, CancellationToken ct)
@@ -164,6 +164,7 @@ internal sealed class SqliteWriteTransaction : IDriverTransaction
             bind.Set("@request_hash", job.RequestHash);
             bind.Set("@created_by", job.CreatedBy);
             bind.Set("@synthetic", job.Synthetic ? 1 : 0);
+            bind.Set("@trace_parent", job.TraceParent);
             await insert.ExecuteNonQueryAsync(ct);
             await events.AppendAsync(job.Id, JobEventTypes.Created, null, JobStatusNames.Queued, p.Now, job.CreatedBy,
                 QueuedJob.CreatedEventData(job), ct);
@@ -401,6 +402,42 @@ internal sealed class SqliteWriteTransaction : IDriverTransaction
         select.Parameters.AddWithValue("@id", p.Id.ToString());
         var keys = await SqliteKeyRows.ReadAsync(select, ct);
         return new RevokedKey(keys.Count == 0 ? null : keys[0], changed == 1);
+    }
+
+    private const string SelectFinished = """
+        SELECT j.id, f.path FROM jobs j LEFT JOIN stored_files f ON f.job_id = j.id
+        WHERE j.status IN ('succeeded', 'failed', 'cancelled') AND j.completed_at < @before
+          AND (@with_records OR NOT EXISTS (SELECT 1 FROM record_loads l WHERE l.job_id = j.id))
+        ORDER BY j.completed_at
+        LIMIT @max
+        """;
+
+    /// <summary>The writer lock is held: nothing else changes these rows until commit.</summary>
+    public async Task<IReadOnlyList<FinishedJob>> LockFinishedJobsAsync(LockFinishedJobsParams p, CancellationToken ct)
+    {
+        await using var command = Command(SelectFinished);
+        command.Parameters.AddWithValue("@before", p.Before.ToUnixTimeMicroseconds());
+        command.Parameters.AddWithValue("@max", p.Max);
+        command.Parameters.AddWithValue("@with_records", p.WithRecords ? 1 : 0);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var jobs = new List<FinishedJob>();
+        while (await reader.ReadAsync(ct)) jobs.Add(new FinishedJob(Guid.Parse(reader.GetString(0)), reader.IsDBNull(1) ? null : reader.GetString(1)));
+        return jobs;
+    }
+
+    public async ValueTask DeleteJobsAsync(DeleteJobsParams p, CancellationToken ct)
+    {
+        foreach (var sql in new[] { "UPDATE jobs SET retry_of = NULL WHERE retry_of = @id", "DELETE FROM jobs WHERE id = @id" })
+        {
+            await using var command = Command(sql);
+            var id = command.Parameters.Add("@id", Microsoft.Data.Sqlite.SqliteType.Text);
+            command.Prepare();
+            foreach (var job in p.Ids)
+            {
+                id.Value = job.ToString();
+                await command.ExecuteNonQueryAsync(ct);
+            }
+        }
     }
 
     private const string InsertPause = "INSERT INTO type_pauses (type, paused_at, paused_by) VALUES (@type, @now, @actor) ON CONFLICT (type) DO NOTHING";

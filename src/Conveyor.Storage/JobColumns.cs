@@ -7,7 +7,7 @@ internal static class JobColumns
         "id, type, source_type, source_uri, file_name, file_size, mime_type, mode, priority, metadata, session_id, dataset, " +
         "status, attempt, max_attempts, scheduled_at, created_at, started_at, completed_at, updated_at, " +
         "records_processed, records_failed, records_total, error, error_ref, cancel_requested_at, lease_owner, " +
-        "lease_expires_at, retry_of, idempotency_key, created_by, synthetic";
+        "lease_expires_at, retry_of, idempotency_key, created_by, synthetic, trace_parent";
 
     /// <summary>The columns a status change reads under its lock.</summary>
     public const string State =

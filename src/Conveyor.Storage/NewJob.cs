@@ -24,4 +24,7 @@ public sealed record NewJob
     public string? RequestHash { get; init; }
     public string CreatedBy { get; init; } = "system";
     public bool Synthetic { get; init; }
+
+    /// <summary>The W3C <c>traceparent</c> of the request that created the job, so the worker's span continues its trace.</summary>
+    public string? TraceParent { get; init; }
 }

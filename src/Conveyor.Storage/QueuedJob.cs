@@ -40,5 +40,6 @@ internal static class QueuedJob
         IdempotencyKey = job.IdempotencyKey,
         CreatedBy = job.CreatedBy,
         Synthetic = job.Synthetic,
+        TraceParent = job.TraceParent,
     };
 }

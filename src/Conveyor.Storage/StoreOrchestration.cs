@@ -339,6 +339,22 @@ public sealed class StoreOrchestration(IStoreDriver driver, TimeProvider time)
         return changed;
     }
 
+    /// <summary>Prunes one batch of finished jobs (no audit event: audit events are never pruned, and record who did what, not this).</summary>
+    public async Task<PrunedJobs> PruneFinishedAsync(DateTimeOffset before, int max, bool withRecords, CancellationToken ct)
+    {
+        if (max <= 0) return new PrunedJobs(0, []);
+        await using var tx = await driver.BeginAsync(ct);
+        var doomed = await tx.LockFinishedJobsAsync(new LockFinishedJobsParams(before.Truncate(), max, withRecords), ct);
+        if (doomed.Count > 0)
+        {
+            var ids = doomed.Select(d => d.Id).ToList();
+            if (withRecords) await tx.PurgeRecordsAsync(new PurgeRecordsParams(ids), ct);
+            await tx.DeleteJobsAsync(new DeleteJobsParams(ids), ct);
+        }
+        await tx.CommitAsync(ct);
+        return new PrunedJobs(doomed.Count, doomed.Where(d => d.FilePath is not null).Select(d => d.FilePath!).ToList());
+    }
+
     /// <summary>Appends an event that changes nothing else.</summary>
     public async Task<AuditEvent> AppendAuditAsync(AuditContext audit, string? target, string outcome, CancellationToken ct)
     {

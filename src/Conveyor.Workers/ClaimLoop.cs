@@ -10,7 +10,7 @@ namespace Conveyor.Workers;
 /// latency); otherwise only once half the capacity is free, so a busy pool claims in large batches.
 /// </summary>
 internal sealed class ClaimLoop(IJobQueue queue, HeldJobs held, PrefetchPolicy prefetch, WakeSignal wake, WorkerOptions options,
-    string owner, TimeProvider time, ILogger logger)
+    string owner, TimeProvider time, ILogger logger, WorkerMetrics? metrics = null)
 {
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(100);
 
@@ -59,7 +59,9 @@ internal sealed class ClaimLoop(IJobQueue queue, HeldJobs held, PrefetchPolicy p
         var free = capacity - held.RunningCount - held.BufferedCount;
         var hungry = held.WaitingWorkers > 0 && held.BufferedCount == 0;
         if (free <= 0 || (!hungry && free * 2 < capacity)) return false;
+        var started = time.GetTimestamp();
         var jobs = await queue.ClaimAsync(owner, free, options.LeaseDuration, ct);
+        metrics?.Claimed(jobs, time.GetElapsedTime(started));
         held.Add(jobs);
         return jobs.Count == free;
     }

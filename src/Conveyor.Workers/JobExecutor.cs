@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Conveyor.Core;
 using Conveyor.Storage;
 using Microsoft.Extensions.Logging;
@@ -12,7 +13,7 @@ namespace Conveyor.Workers;
 /// to be handed back).
 /// </summary>
 internal sealed class JobExecutor(JobHandlerRegistry handlers, HeldJobs held, JobCompleter completer, PrefetchPolicy prefetch,
-    WakeSignal claimWake, WorkerOptions options, string owner, TimeProvider time, ILoggerFactory loggers)
+    WakeSignal claimWake, WorkerOptions options, string owner, TimeProvider time, ILoggerFactory loggers, WorkerMetrics? metrics = null)
 {
     private readonly ILogger _logger = loggers.CreateLogger<JobExecutor>();
     private readonly ConcurrentDictionary<string, ILogger> _handlerLoggers = new(StringComparer.Ordinal);
@@ -40,7 +41,10 @@ internal sealed class JobExecutor(JobHandlerRegistry handlers, HeldJobs held, Jo
     {
         var started = time.GetTimestamp();
         var completion = await ExecuteAsync(execution);
-        prefetch.Record(time.GetElapsedTime(started));
+        var took = time.GetElapsedTime(started);
+        prefetch.Record(took);
+        metrics?.Ran(execution.Job.Type, OutcomeOf(completion), took,
+            completion?.Operation == JobOperation.Succeed ? execution.Progress.Latest?.RecordsProcessed ?? 0 : 0);
         var id = execution.Job.Id;
         held.Finish(execution, completion is not null);
         // After a shutdown the completer may be closed: the job is then handed back with the rest.
@@ -49,10 +53,24 @@ internal sealed class JobExecutor(JobHandlerRegistry handlers, HeldJobs held, Jo
         claimWake.Set();
     }
 
+    private static string OutcomeOf(Completion? completion) => completion?.Operation switch
+    {
+        null => "released",
+        JobOperation.Succeed => "succeeded",
+        JobOperation.AcknowledgeCancel => "cancelled",
+        _ => "failed",
+    };
+
     /// <summary>The handler's outcome as a completion; <c>null</c> when a shutdown stopped it (it goes back to the queue).</summary>
     public async Task<Completion?> ExecuteAsync(Execution execution)
     {
         var job = execution.Job;
+        // The job's span, a child of the request that created the job (its traceparent is stored with the job).
+        ActivityContext.TryParse(job.TraceParent, null, out var parent);
+        using var activity = WorkerMetrics.Source.StartActivity("job " + job.Type, ActivityKind.Consumer, parent);
+        activity?.SetTag("job.id", job.Id.ToString());
+        activity?.SetTag("job.type", job.Type);
+        activity?.SetTag("job.attempt", job.Attempt);
         try
         {
             execution.Cancellation.Token.ThrowIfCancellationRequested();
@@ -67,6 +85,7 @@ internal sealed class JobExecutor(JobHandlerRegistry handlers, HeldJobs held, Jo
             var logger = _handlerLoggers.GetOrAdd(job.Type, type => loggers.CreateLogger("Conveyor.Handlers." + type));
             var context = new JobContext(job, execution.Progress, logger);
             await handler.HandleAsync(context, execution.Cancellation.Token);
+            if (execution.Progress.Latest is { } progress) activity?.SetTag("records.processed", progress.RecordsProcessed);
             var output = context.Written;
             return new Completion(job.Id, JobOperation.Succeed, TransitionInput.None, Result: output?.Result,
                 FollowUps: output?.FollowUps is { Count: > 0 } followUps ? followUps : null) { Attempt = job.Attempt };
@@ -83,6 +102,7 @@ internal sealed class JobExecutor(JobHandlerRegistry handlers, HeldJobs held, Jo
         catch (Exception e)
         {
             var reference = ErrorReference.New();
+            activity?.SetStatus(ActivityStatusCode.Error, reference);
             WorkerLog.HandlerFailed(_logger, e, job.Id, reference);
             // A failure no retry can fix fails the job at once, whatever attempts remain.
             return e is JobFailedException { Retryable: false }

@@ -37,7 +37,7 @@ public sealed class WorkerRuntime : IHostedService, IAsyncDisposable
     private bool _started;
 
     public WorkerRuntime(IJobQueue queue, JobHandlerRegistry handlers, IOptions<WorkerOptions> options, WorkerIdentity identity,
-        TimeProvider time, ILoggerFactory loggerFactory)
+        TimeProvider time, ILoggerFactory loggerFactory, WorkerMetrics? metrics = null)
     {
         _queue = queue;
         _options = options.Value;
@@ -47,9 +47,9 @@ public sealed class WorkerRuntime : IHostedService, IAsyncDisposable
         _wake = new WakeSignal(time);
         _held = new HeldJobs(_wake);
         var prefetch = new PrefetchPolicy(_options);
-        _claims = new ClaimLoop(queue, _held, prefetch, _wake, _options, _owner, time, loggerFactory.CreateLogger<ClaimLoop>());
+        _claims = new ClaimLoop(queue, _held, prefetch, _wake, _options, _owner, time, loggerFactory.CreateLogger<ClaimLoop>(), metrics);
         _completer = new JobCompleter(queue, _held, _owner, _options.CompletionBatchSize, time, loggerFactory.CreateLogger<JobCompleter>());
-        _executor = new JobExecutor(handlers, _held, _completer, prefetch, _wake, _options, _owner, time, loggerFactory);
+        _executor = new JobExecutor(handlers, _held, _completer, prefetch, _wake, _options, _owner, time, loggerFactory, metrics);
         _leases = new LeaseKeeper(queue, _held, _options, _owner, time, loggerFactory.CreateLogger<LeaseKeeper>());
         _progress = new ProgressFlusher(queue, _held, _options, time, loggerFactory.CreateLogger<ProgressFlusher>());
     }

@@ -54,6 +54,7 @@ public sealed record RevokedKey(ApiKeyRecord? Key, bool Changed);
 
 /// <summary>Pause <see cref="Type"/> (as <see cref="Actor"/>, at <see cref="Now"/>) or, with <see cref="Paused"/> false, resume it.</summary>
 public sealed record SetTypePauseParams(string Type, bool Paused, DateTimeOffset Now, string Actor);
+
 /// <summary>A session to insert (with its first job, inserted by <c>InsertJobsAsync</c>) at <see cref="Now"/>.</summary>
 public sealed record InsertSessionParams(NewSession Session, DateTimeOffset Now);
 
@@ -62,3 +63,12 @@ public sealed record SaveResultsParams(IReadOnlyList<(Guid JobId, string Result)
 
 /// <summary>How many synthetic rows <c>DeleteSyntheticAsync</c> removed.</summary>
 public sealed record DeletedSynthetic(long Sessions, long Jobs);
+
+/// <summary>Lock up to <see cref="Max"/> jobs finished before <see cref="Before"/>, oldest first, skipping locked rows.</summary>
+public sealed record LockFinishedJobsParams(DateTimeOffset Before, int Max, bool WithRecords);
+
+/// <summary>A finished job locked for pruning, with the path of its stored file (relative to the storage root), if any.</summary>
+public sealed record FinishedJob(Guid Id, string? FilePath);
+
+/// <summary>The locked finished jobs to delete with their events, detections, failures and files.</summary>
+public sealed record DeleteJobsParams(IReadOnlyList<Guid> Ids);

@@ -72,6 +72,15 @@ public interface IDriverTransaction : IAsyncDisposable
     /// </summary>
     Task<bool> SetTypePauseAsync(SetTypePauseParams p, CancellationToken ct);
 
+    /// <summary>
+    /// Locks up to <c>Max</c> jobs that finished before <c>Before</c>, oldest first (skipping rows another writer holds),
+    /// leaving out jobs that loaded records unless <c>WithRecords</c>; returns them with their stored file's path.
+    /// </summary>
+    Task<IReadOnlyList<FinishedJob>> LockFinishedJobsAsync(LockFinishedJobsParams p, CancellationToken ct);
+
+    /// <summary>Deletes locked jobs with everything that cascades from them (events, files, detections, failures); clears retry_of links to them.</summary>
+    ValueTask DeleteJobsAsync(DeleteJobsParams p, CancellationToken ct);
+
     /// <summary>Tells every node's listeners, on commit, that work is due (PostgreSQL's NOTIFY; nothing on SQLite).</summary>
     ValueTask NotifyAsync(CancellationToken ct);
 

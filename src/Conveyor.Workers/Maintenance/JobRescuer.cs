@@ -9,7 +9,8 @@ namespace Conveyor.Workers.Maintenance;
 /// re-queued while attempts remain, else failed "worker lost"; a cancel-requested job ends cancelled. Rescues in
 /// batches of <see cref="BatchSize"/> until a batch comes back short.
 /// </summary>
-public sealed class JobRescuer(IJobMaintenance maintenance, IOptions<WorkerOptions> options, ILogger<JobRescuer> logger) : IMaintenanceService
+public sealed class JobRescuer(IJobMaintenance maintenance, IOptions<WorkerOptions> options, ILogger<JobRescuer> logger,
+    WorkerMetrics? metrics = null) : IMaintenanceService
 {
     public const int BatchSize = 1000;
 
@@ -23,7 +24,11 @@ public sealed class JobRescuer(IJobMaintenance maintenance, IOptions<WorkerOptio
         do
         {
             rescued = await maintenance.RescueExpiredAsync(BatchSize, ct);
-            if (rescued > 0) WorkerLog.Rescued(logger, rescued);
+            if (rescued > 0)
+            {
+                WorkerLog.Rescued(logger, rescued);
+                metrics?.Rescued(rescued);
+            }
         }
         while (rescued == BatchSize && !ct.IsCancellationRequested);
     }

@@ -22,16 +22,16 @@ public static class CacheServices
         if (options.Enabled)
         {
             services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options.ClientOptions()));
-            services.AddSingleton<IJobStatusCache, RedisJobStatusCache>();
+            AddCache<RedisJobStatusCache>(services);
             services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
         }
         else if (databaseProvider == StoreOptions.Sqlite)
         {
-            services.AddSingleton<IJobStatusCache, MemoryJobStatusCache>();
+            AddCache<MemoryJobStatusCache>(services);
         }
         else
         {
-            services.AddSingleton<IJobStatusCache, StoreOnlyStatusCache>();
+            AddCache<StoreOnlyStatusCache>(services);
             return services;
         }
 
@@ -39,6 +39,13 @@ public static class CacheServices
         Decorate<IJobAdmin>(services, (inner, sp) => new CacheInvalidatingAdmin(inner, sp.GetRequiredService<IJobStatusCache>()));
         Decorate<IJobMaintenance>(services, (inner, sp) => new CacheInvalidatingMaintenance(inner, sp.GetRequiredService<IJobStatusCache>()));
         return services;
+    }
+
+    /// <summary>The cache of this install, its answers counted (<see cref="MeteredStatusCache"/>).</summary>
+    private static void AddCache<TCache>(IServiceCollection services) where TCache : class, IJobStatusCache
+    {
+        services.AddSingleton<TCache>();
+        services.AddSingleton<IJobStatusCache>(sp => new MeteredStatusCache(sp.GetRequiredService<TCache>(), sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
     }
 
     /// <summary>Wraps the registered <typeparamref name="T"/> (a factory-made singleton) in <paramref name="wrap"/>.</summary>

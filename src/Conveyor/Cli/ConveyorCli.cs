@@ -181,7 +181,7 @@ public static class ConveyorCli
                 if (!JobCreateRequestValidator.IsTypeName(name))
                 {
                     Console.Error.WriteLine("The type must be a lowercase word of at most 64 characters (a-z, 0-9, '_', '.', '-').");
-                    return 2;
+                    return ExitCodes.Usage;
                 }
                 using var host = await StoreHostAsync(parse, ct);
                 var control = host.Services.GetRequiredService<ITypeControl>();

@@ -12,7 +12,9 @@ using Conveyor.Api.V1.Sessions;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Conveyor.Telemetry;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 using Scalar.AspNetCore;
 
 namespace Conveyor.Hosting;
@@ -25,8 +27,8 @@ namespace Conveyor.Hosting;
 public static class ConveyorApplication
 {
     /// <summary>
-    /// The store, workers (<c>Conveyor:Workers:Count</c>), auth, the key ring, problem details, OpenAPI and health checks,
-    /// from the <c>Conveyor</c> configuration section; a bad setting throws here, naming its key.
+    /// The store, workers (<c>Conveyor:Workers:Count</c>), auth, the key ring, metrics and traces (OpenTelemetry), problem
+    /// details, OpenAPI and health checks, from the <c>Conveyor</c> configuration section; a bad setting throws here, naming its key.
     /// </summary>
     public static ConveyorBuilder AddConveyor(this IServiceCollection services, IConfiguration configuration)
     {
@@ -35,6 +37,8 @@ public static class ConveyorApplication
         services.AddConveyorKeyRing(options);
         services.AddConveyorWorkers(configuration);
         services.AddDashboard();
+        services.AddConveyorTelemetry(configuration, server: true);
+        services.AddSingleton<StoreMetrics>();
         services.ConfigureHttpJsonOptions(o => ConveyorJson.Configure(o.SerializerOptions));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
         {
@@ -62,7 +66,7 @@ public static class ConveyorApplication
     /// <summary>
     /// Conveyor's middleware (forwarded headers from trusted proxies, security headers, problems for every error, API
     /// key authentication, rate limits, authorization) and its endpoints: <c>/api/v1/…</c>, the seed routes, the OpenAPI
-    /// document, <c>/docs</c>, the dashboard and <c>/health/*</c>. Call it before mapping endpoints of your own. Conveyor's fallback
+    /// document, <c>/docs</c>, the dashboard, <c>/metrics</c> and <c>/health/*</c>. Call it before mapping endpoints of your own. Conveyor's fallback
     /// policy closes every endpoint that names no policy to all but admin keys: give yours <c>AllowAnonymous()</c> or a policy.
     /// </summary>
     public static WebApplication MapConveyor(this WebApplication app)
@@ -97,6 +101,9 @@ public static class ConveyorApplication
         api.MapSessionIngest();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapScalarApiReference("/docs", o => o.WithTitle("Conveyor API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
+        // Prometheus text: the Conveyor meter (the store's gauges, this node's workers), ASP.NET Core's and Kestrel's.
+        app.Services.GetRequiredService<StoreMetrics>();
+        app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync })
             .AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthResponse.WriteAsync })

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Conveyor.Telemetry;
 
 namespace Conveyor.Hosting;
 
@@ -32,6 +33,7 @@ public static class ConveyorHost
     {
         var builder = CreateStoreHostBuilder(args);
         builder.Services.AddConveyorWorkers(builder.Configuration);
+        builder.Services.AddConveyorTelemetry(builder.Configuration, server: false);
         return builder.Build();
     }
 

@@ -1,6 +1,8 @@
 using Conveyor.Api.V1.Ingestion;
 using Conveyor.Application;
+using Conveyor.Application.Retention;
 using Conveyor.Application.Schedules;
+using Conveyor.Telemetry;
 using Conveyor.Auth;
 using Conveyor.Caching;
 using Conveyor.Ingestion;
@@ -30,6 +32,8 @@ public static class ConveyorServices
         Settings.Check<WorkerOptions>(configuration, WorkerOptions.Section, problems, o => o.Validate());
         Settings.Check<IngestionOptions>(configuration, IngestionOptions.Section, problems, o => o.Validate());
         Settings.Check<UploadOptions>(configuration, UploadOptions.Section, problems, o => o.Validate());
+        Settings.Check<RetentionOptions>(configuration, RetentionOptions.Section, problems, o => o.Validate());
+        Settings.Check<TelemetryOptions>(configuration, TelemetryOptions.Section, problems, o => o.Validate());
         if (problems.Count > 0) throw new OptionsValidationException(ConveyorOptions.Section, typeof(ConveyorOptions), problems);
 
         services.AddOptions<ConveyorOptions>().Bind(configuration.GetSection(ConveyorOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
@@ -43,6 +47,7 @@ public static class ConveyorServices
         services.AddOptions<UploadOptions>().Bind(configuration.GetSection(UploadOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<UploadOptions>>(new OptionsValidator<UploadOptions>(o => o.Validate()));
         services.AddOptions<SourceOptions>().Bind(configuration.GetSection(SourceOptions.Section));
+        services.AddOptions<RetentionOptions>().Bind(configuration.GetSection(RetentionOptions.Section));
         return options;
     }
 
@@ -112,6 +117,8 @@ public static class ConveyorServices
         services.AddHostedService(sp => sp.GetRequiredService<LeaderElector>());
         services.AddSingleton<IMaintenanceService, JobRescuer>();
         services.AddSingleton<IMaintenanceService, PeriodicEnqueuer>();
+        services.AddSingleton<IMaintenanceService, JobPruner>();
+        services.AddSingleton<IMaintenanceService, UploadSweeper>();
         services.AddHostedService<MaintenanceRunner>();
         var grace = configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>()?.ShutdownGrace ?? new WorkerOptions().ShutdownGrace;
         services.Configure<HostOptions>(o => o.ShutdownTimeout = grace + TimeSpan.FromSeconds(15));

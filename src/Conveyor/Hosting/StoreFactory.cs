@@ -78,5 +78,7 @@ public static class StoreFactory
         services.AddSingleton<IScheduleStore>(sp => (IScheduleStore)sp.GetRequiredService<TStore>());
         services.AddSingleton<ISessionStore>(sp => sp.GetRequiredService<TStore>());
         services.AddSingleton<IDemoData>(sp => sp.GetRequiredService<TStore>());
+        services.AddSingleton<IJobRetention>(sp => (IJobRetention)sp.GetRequiredService<TStore>());
+        services.AddSingleton<IJobStatistics>(sp => (IJobStatistics)sp.GetRequiredService<TStore>());
     }
 }
