@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# A scaled-out Conveyor on one machine: a throwaway PostgreSQL and redis-server, 2 API nodes (serve --workers 0) and
+# worker processes of the built app on free loopback ports, sharing one data directory; stopped on exit.
+#   bench/cluster/cluster.sh up [JOBS] [RATE]   the cluster (2 API nodes, 3 workers x 8), a bounded load of JOBS jobs
+#                                               (default 2000) at RATE/s (default 200) through both API nodes, then a summary
+#   bench/cluster/cluster.sh drain [ROUNDS]     20,000 noop jobs drained by 3 processes x 8 workers against 1 x 24, alternating
+#                                               round by round on the same cluster; jobs/s, the ratio, and CPU per process
+# Benchmarks only under the bench lock: flock /work/bench.lock bench/cluster/cluster.sh drain 3
+set -euo pipefail
+shopt -s inherit_errexit
+cd "$(dirname "$0")/../.."
+LOG_NAME=cluster
+. scripts/throwaway-postgres.sh
+command -v redis-server >/dev/null || apt_install redis-server
+command -v curl >/dev/null || apt_install curl
+WORK=$(mktemp -d /tmp/conveyor-cluster.XXXXXX)
+PIDS=()
+REDIS_PID=""
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  [ -z "$REDIS_PID" ] || kill "$REDIS_PID" 2>/dev/null || true
+  pg_stop
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+what=${1:-up}
+log "building the app"
+dotnet build src/Conveyor -c Release -nologo -v quiet -o "$WORK/bin" >/dev/null
+pg_start
+"$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres conveyor
+DB_URI="postgresql://postgres@127.0.0.1:$PG_PORT/conveyor"
+REDIS_PORT=$(free_port)
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$WORK/redis.log" 2>&1 &
+REDIS_PID=$!
+KEY=$(dotnet "$WORK/bin/conveyor.dll" keys generate | tail -n 1)
+mkdir -p "$WORK/data"
+export Conveyor__Database__Provider=postgres
+export ConnectionStrings__Conveyor="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=conveyor;Maximum Pool Size=40"
+export Conveyor__Redis__Configuration="127.0.0.1:$REDIS_PORT"
+export Conveyor__DataDirectory="$WORK/data" Conveyor__Auth__BootstrapAdminKey="$KEY" Logging__LogLevel__Default=Warning
+dotnet "$WORK/bin/conveyor.dll" migrate >/dev/null
+
+sql() { "$PG_BIN/psql" -qtA "$DB_URI" -c "$1"; }
+API=()
+start_api() { # port
+  dotnet "$WORK/bin/conveyor.dll" serve --workers 0 --urls "http://127.0.0.1:$1" >"$WORK/api-$1.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 300); do curl -sf "http://127.0.0.1:$1/health/ready" >/dev/null && { API+=("http://127.0.0.1:$1"); return; }; sleep 0.2; done
+  cat "$WORK/api-$1.log"; exit 1
+}
+WORKERS=()
+start_worker() { # workers
+  dotnet "$WORK/bin/conveyor.dll" worker --workers "$1" >"$WORK/worker-$RANDOM.log" 2>&1 &
+  PIDS+=($!); WORKERS+=($!)
+}
+stop_workers() {
+  for pid in "${WORKERS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${WORKERS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  WORKERS=()
+}
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; } # user + system ticks
+pg_cpu() { local t=0 pid; for pid in $(pgrep -u postgres postgres); do t=$((t + $(cpu "$pid"))); done; echo "$t"; }
+enqueue() { # count, via the API nodes in batches of 1,000
+  local i node body
+  body=$(python3 -c "import json; print(json.dumps({'jobs': [{'type': 'noop'}] * 1000}))")
+  for ((i = 0; i < $1 / 1000; i++)); do
+    node=${API[$((i % ${#API[@]}))]}
+    curl -sf -o /dev/null -H "X-Api-Key: $KEY" -H 'Content-Type: application/json' -d "$body" "$node/api/v1/jobs/batch"
+  done
+}
+
+start_api "$(free_port)"
+start_api "$(free_port)"
+log "API nodes: ${API[*]}"
+
+if [ "$what" = up ]; then
+  jobs=${2:-2000}; rate=${3:-200}
+  for _ in 1 2 3; do start_worker 8; done
+  log "load: $jobs jobs at $rate/s through ${#API[@]} API nodes"
+  python3 bench/cluster/load.py --key "$KEY" --jobs "$jobs" --rate "$rate" "${API[@]}"
+  for _ in $(seq 600); do [ "$(sql "SELECT count(*) FROM jobs WHERE status IN ('queued','running')")" = 0 ] && break; sleep 0.5; done
+  sql "SELECT type, status, count(*) FROM jobs GROUP BY 1, 2 ORDER BY 1, 2"
+  curl -s "${API[0]}/metrics" | grep -E '^conveyor_(jobs|queue_depth|claim_duration_seconds_count)' || true
+  exit 0
+fi
+
+if [ "$what" = drain ]; then
+  rounds=${2:-3}
+  declare -A RATE
+  drain_once() { # processes workers-each
+    sql "TRUNCATE jobs CASCADE" >/dev/null
+    enqueue 20000
+    sql "CHECKPOINT" >/dev/null
+    local pg0 t0 t1 n pid pcpu=0 pg1
+    pg0=$(pg_cpu)
+    t0=$(date +%s.%N)
+    for ((n = 0; n < $1; n++)); do start_worker "$2"; done
+    while [ "$(sql "SELECT count(*) FROM jobs WHERE status = 'succeeded'")" != 20000 ]; do sleep 0.1; done
+    t1=$(date +%s.%N)
+    for pid in "${WORKERS[@]}"; do pcpu=$((pcpu + $(cpu "$pid"))); done
+    pg1=$(pg_cpu)
+    stop_workers
+    local rate; rate=$(python3 -c "print(f'{20000 / ($t1 - $t0):.0f}')")
+    RATE[$1x$2]="${RATE[$1x$2]:-} $rate"
+    echo "ROUND shape=$1x$2 jobs_per_sec=$rate seconds=$(python3 -c "print(f'{$t1 - $t0:.1f}')") worker_cpu_s=$((pcpu / $(getconf CLK_TCK))) postgres_cpu_s=$(((pg1 - pg0) / $(getconf CLK_TCK)))"
+  }
+  for round in $(seq "$rounds"); do
+    if [ $((round % 2)) -eq 1 ]; then drain_once 3 8; drain_once 1 24; else drain_once 1 24; drain_once 3 8; fi
+  done
+  median() { python3 -c "import statistics, sys; print(f'{statistics.median(map(float, sys.argv[1:])):.0f}')" "$@"; }
+  m3=$(median ${RATE[3x8]}); m1=$(median ${RATE[1x24]})
+  echo "RESULT bench=cluster-drain jobs=20000 three_by_eight=$m3 one_by_twentyfour=$m1 ratio=$(python3 -c "print(f'{$m3 / $m1:.2f}')") rounds=$rounds"
+fi
