@@ -5,9 +5,21 @@ using Conveyor.Tests.Infrastructure;
 
 namespace Conveyor.Tests.Operations;
 
+[Collection(MetricsCollection.Name)]
 public sealed class SqliteMetricsTests() : MetricsContract(Provider.Sqlite);
 
+[Collection(MetricsCollection.Name)]
 public sealed class PostgresMetricsTests() : MetricsContract(Provider.Postgres);
+
+/// <summary>
+/// Run alone: OpenTelemetry's SDK listens to every meter named Conveyor in the process, so a server of another test
+/// running at the same time would add its store's gauges to this one's /metrics (one host per process in production).
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MetricsCollection
+{
+    public const string Name = "metrics";
+}
 
 /// <summary><c>/metrics</c> on a server with workers: Prometheus text whose job counts are the store's.</summary>
 public abstract partial class MetricsContract(Provider provider)
