@@ -470,6 +470,7 @@ internal sealed class PostgresTransaction : IDriverTransaction
         WITH doomed AS (
             SELECT id, completed_at FROM jobs
             WHERE status IN ('succeeded', 'failed', 'cancelled') AND completed_at < @before
+              AND session_id IS NULL
               AND (@with_records OR NOT EXISTS (SELECT 1 FROM record_loads l WHERE l.job_id = jobs.id))
             ORDER BY completed_at
             LIMIT @max

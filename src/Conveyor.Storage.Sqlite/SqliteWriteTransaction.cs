@@ -407,6 +407,7 @@ internal sealed class SqliteWriteTransaction : IDriverTransaction
     private const string SelectFinished = """
         SELECT j.id, f.path FROM jobs j LEFT JOIN stored_files f ON f.job_id = j.id
         WHERE j.status IN ('succeeded', 'failed', 'cancelled') AND j.completed_at < @before
+          AND j.session_id IS NULL
           AND (@with_records OR NOT EXISTS (SELECT 1 FROM record_loads l WHERE l.job_id = j.id))
         ORDER BY j.completed_at
         LIMIT @max

@@ -69,6 +69,23 @@ public abstract partial class JobStoreContract
     }
 
     [Fact]
+    public async Task Prune_keeps_a_sessions_finished_jobs_and_their_results_even_with_records()
+    {
+        var (session, transcription) = await CreateSessionAsync();
+        await ClaimOnlyAsync(transcription.Id);
+        await Store.CompleteAsync(Worker, [new Completion(transcription.Id, JobOperation.Succeed, TransitionInput.None, Result: TranscriptJson)], Ct);
+        var loose = await AJobThatIs(Situation.Succeeded);
+        Clock.Advance(TimeSpan.FromDays(2));
+
+        var pruned = await Retention.PruneFinishedAsync(Now - TimeSpan.FromDays(1), 10, withRecords: true, Ct);
+
+        Assert.Equal(1, pruned.Jobs);
+        Assert.Null(await Db.FindJobRowAsync(loose.Id, Ct));
+        Assert.Equal("succeeded", (await Db.JobRowAsync(transcription.Id, Ct)).Status);
+        Assert.Contains("\"Hello.\"", (await Sessions.GetSessionAsync(session.Id, Ct))!.TranscriptJson, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Stored_paths_are_found_by_exact_path_only()
     {
         var upload = await ALoadedUploadAsync(1);
