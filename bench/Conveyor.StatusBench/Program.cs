@@ -12,6 +12,10 @@ using Conveyor.Hosting;
 // rotating every round so a drift of the machine's load falls on all alike; the figures are medians of requests/s
 // and of the per-round ratios.
 //   BENCH_PG=<npgsql connection string> BENCH_REDIS=<host:port> Conveyor.StatusBench [--seconds 10] [--rounds 6] [--connections 64]
+//   Conveyor.StatusBench node --bare-payload FILE [server flags]   (see ClusterNode)
+// `Conveyor.StatusBench node …` is one API node of bench/cluster/cluster.sh's two-node GET benchmark instead.
+if (args is ["node", ..]) return await ClusterNode.RunAsync(args[1..]);
+
 var seconds = BenchTools.Arg(args, "--seconds", 10);
 var rounds = BenchTools.Arg(args, "--rounds", 6);
 var connections = BenchTools.Arg(args, "--connections", 64);

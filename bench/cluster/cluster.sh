@@ -5,6 +5,8 @@
 #                                               (default 2000) at RATE/s (default 200) through both API nodes, then a summary
 #   bench/cluster/cluster.sh drain [ROUNDS]     20,000 noop jobs drained by 3 processes x 8 workers against 1 x 24, alternating
 #                                               round by round on the same cluster; jobs/s, the ratio, and CPU per process
+#   bench/cluster/cluster.sh get [ROUNDS] [SECS]  GET /api/v1/jobs/{id} through both API nodes at 128 connections (wrk -c64 on
+#                                               each at once) against a constant MapGet on the same two node processes
 # Benchmarks only under the bench lock: flock /work/bench.lock bench/cluster/cluster.sh drain 3
 set -euo pipefail
 shopt -s inherit_errexit
@@ -63,7 +65,15 @@ stop_workers() {
   WORKERS=()
 }
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; } # user + system ticks
-pg_cpu() { local t=0 pid; for pid in $(pgrep -u postgres postgres); do t=$((t + $(cpu "$pid"))); done; echo "$t"; }
+# This cluster's PostgreSQL only (other clusters run on the box): the postmaster with the backends it has reaped
+# (cutime + cstime), and those still alive.
+pg_cpu() {
+  local master t pid
+  master=$(head -n 1 "$PG_RUN_DIR/pg/postmaster.pid")
+  t=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$master/stat")
+  for pid in $(pgrep -P "$master"); do t=$((t + $(cpu "$pid"))); done
+  echo "$t"
+}
 enqueue() { # count, via the API nodes in batches of 1,000
   local i node body
   body=$(python3 -c "import json; print(json.dumps({'jobs': [{'type': 'noop'}] * 1000}))")
@@ -73,9 +83,20 @@ enqueue() { # count, via the API nodes in batches of 1,000
   done
 }
 
-start_api "$(free_port)"
-start_api "$(free_port)"
-log "API nodes: ${API[*]}"
+NODES=()
+start_node() { # port: an API node with the bare baseline route beside the API (Conveyor.StatusBench node)
+  dotnet "$WORK/node-bin/Conveyor.StatusBench.dll" node --bare-payload "$WORK/payload.json" --Conveyor:Workers:Count=0 \
+    --urls "http://127.0.0.1:$1" >"$WORK/node-$1.log" 2>&1 &
+  PIDS+=($!); NODES+=($!)
+  for _ in $(seq 300); do curl -sf "http://127.0.0.1:$1/health/ready" >/dev/null && { API+=("http://127.0.0.1:$1"); return; }; sleep 0.2; done
+  cat "$WORK/node-$1.log"; exit 1
+}
+
+if [ "$what" != get ]; then
+  start_api "$(free_port)"
+  start_api "$(free_port)"
+  log "API nodes: ${API[*]}"
+fi
 
 if [ "$what" = up ]; then
   jobs=${2:-2000}; rate=${3:-200}
@@ -114,4 +135,38 @@ if [ "$what" = drain ]; then
   median() { python3 -c "import statistics, sys; print(f'{statistics.median(map(float, sys.argv[1:])):.0f}')" "$@"; }
   m3=$(median ${RATE[3x8]}); m1=$(median ${RATE[1x24]})
   echo "RESULT bench=cluster-drain jobs=20000 three_by_eight=$m3 one_by_twentyfour=$m1 ratio=$(python3 -c "print(f'{$m3 / $m1:.2f}')") rounds=$rounds"
+fi
+
+if [ "$what" = get ]; then
+  # GET /api/v1/jobs/{id} through both API nodes at 128 connections (one wrk of 64 on each, at the same time) against
+  # GET /bare/jobs/{id} on the same two node processes (Conveyor.StatusBench node: the server plus a constant MapGet).
+  rounds=${2:-3}; seconds=${3:-10}
+  command -v wrk >/dev/null || apt_install wrk
+  dotnet build bench/Conveyor.StatusBench -c Release -nologo -v quiet -o "$WORK/node-bin" >/dev/null
+  export Conveyor__Auth__RequestsPerKeyPerSecond=10000000
+  for _ in 1 2; do start_node "$(free_port)"; done
+  log "API nodes (with the bare route): ${API[*]}"
+  id=$(curl -sf -H "X-Api-Key: $KEY" -H 'Content-Type: application/json' -d '{"type":"noop"}' "${API[0]}/api/v1/jobs" \
+    | python3 -c "import json, sys; print(json.load(sys.stdin)['id'])")
+  curl -sf -H "X-Api-Key: $KEY" -o "$WORK/payload.json" "${API[0]}/api/v1/jobs/$id"
+  both() { # path header-args… : req/s summed over the two nodes, wrk on each at once
+    local path=$1; shift
+    local i pids=()
+    for i in 0 1; do wrk -t1 -c64 -d"${seconds}s" "$@" "${API[$i]}$path" >"$WORK/wrk-$i.txt" & pids+=($!); done
+    wait "${pids[@]}"
+    if grep -q Non-2xx "$WORK"/wrk-*.txt; then cat "$WORK"/wrk-*.txt >&2; exit 1; fi
+    awk '/Requests\/sec/ {s += $2} END {printf "%.0f", s}' "$WORK"/wrk-*.txt
+  }
+  declare -a JOB BARE RATIO
+  both "/api/v1/jobs/$id" -H "X-Api-Key: $KEY" >/dev/null # warm-up: JIT tiers, pools
+  both "/bare/jobs/$id" >/dev/null
+  for round in $(seq "$rounds"); do
+    pg0=$(pg_cpu); n0=$(( $(cpu "${NODES[0]}") + $(cpu "${NODES[1]}") ))
+    if [ $((round % 2)) -eq 1 ]; then j=$(both "/api/v1/jobs/$id" -H "X-Api-Key: $KEY"); b=$(both "/bare/jobs/$id")
+    else b=$(both "/bare/jobs/$id"); j=$(both "/api/v1/jobs/$id" -H "X-Api-Key: $KEY"); fi
+    JOB+=("$j"); BARE+=("$b"); RATIO+=("$(python3 -c "print(f'{$j / $b:.3f}')")")
+    echo "ROUND get=$j bare=$b ratio=${RATIO[-1]} node_cpu_s=$(( ($(cpu "${NODES[0]}") + $(cpu "${NODES[1]}") - n0) / $(getconf CLK_TCK) )) postgres_cpu_s=$(( ($(pg_cpu) - pg0) / $(getconf CLK_TCK) ))"
+  done
+  median() { python3 -c "import statistics, sys; print(f'{statistics.median(map(float, sys.argv[1:])):.3f}')" "$@"; }
+  echo "RESULT bench=cluster-get nodes=2 connections=128 get_rps=$(median "${JOB[@]}") bare_rps=$(median "${BARE[@]}") ratio=$(median "${RATIO[@]}") rounds=$rounds seconds=$seconds payload_bytes=$(wc -c <"$WORK/payload.json")"
 fi
