@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The core benchmarks beside their baselines, measured in one run on one throwaway PostgreSQL cluster
 # (durable defaults: fsync on, synchronous_commit on). Prints RESULT lines and the ratios for
-# docs/benchmarks.md. Usage: bench/run.sh [drain|latency|all]
+# docs/benchmarks.md. Usage: bench/run.sh [drain|latency|prune|all]   (prune is not part of all: it fills 1,000,000 jobs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LOG_NAME=bench
@@ -59,6 +59,12 @@ if [ "$what" = all ] || [ "$what" = drain ]; then
   awk -v a="$pg_rate" -v b="$tps" 'BEGIN { printf "RATIO postgres drain / pgbench insupd = %.2f\n", a / b }'
   awk -v a="$(result "$sdrain" jobs_per_sec)" -v b="$(result "$base" tx_per_sec)" \
     'BEGIN { printf "RATIO sqlite drain / insert-then-update loop = %.2f\n", a / b }'
+fi
+
+if [ "$what" = prune ]; then
+  log "enqueue -> start at 200 jobs/s, alone and while 1,000,000 finished jobs are pruned in batches of 500"
+  "$PG_BIN/psql" -q "$PG_URI" -c CHECKPOINT
+  bench prune --provider postgres --n 1000000 --rate 200 --seconds 20 --workers 16 | grep -E "RESULT|filled"
 fi
 
 rm -rf "$out"

@@ -4,7 +4,9 @@
 #   bench/cluster/cluster.sh up [JOBS] [RATE]   the cluster (2 API nodes, 3 workers x 8), a bounded load of JOBS jobs
 #                                               (default 2000) at RATE/s (default 200) through both API nodes, then a summary
 #   bench/cluster/cluster.sh drain [ROUNDS]     20,000 noop jobs drained by 3 processes x 8 workers against 1 x 24, alternating
-#                                               round by round on the same cluster; jobs/s, the ratio, and CPU per process
+#                                               round by round on the same cluster (each shape warmed on 2,000 jobs first, the
+#                                               20,000 queued paused and released by one resume); jobs/s, the ratio, and the CPU
+#                                               seconds of each worker process, of PostgreSQL and of the whole box
 #   bench/cluster/cluster.sh get [ROUNDS] [SECS]  GET /api/v1/jobs/{id} through both API nodes at 128 connections (wrk -c64 on
 #                                               each at once) against a constant MapGet on the same two node processes
 # Benchmarks only under the bench lock: flock /work/bench.lock bench/cluster/cluster.sh drain 3
@@ -112,22 +114,37 @@ fi
 if [ "$what" = drain ]; then
   rounds=${2:-3}
   declare -A RATE
+  api() { curl -sf -o /dev/null -X "$1" -H "X-Api-Key: $KEY" "${API[0]}$2"; }
+  succeeded() { sql "SELECT count(*) FROM jobs WHERE status = 'succeeded'"; }
+  box_cpu() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; } # every process on the box, user + system
+  secs() { python3 -c "print(f'{$1 / $(getconf CLK_TCK):.1f}')"; }
   drain_once() { # processes workers-each
-    sql "TRUNCATE jobs CASCADE" >/dev/null
+    sql "SET client_min_messages = warning; TRUNCATE jobs CASCADE" >/dev/null
+    local n pid
+    for ((n = 0; n < $1; n++)); do start_worker "$2"; done
+    # Warm-up, untimed: the processes start, JIT their claim and completion paths and fill their pools on 2,000 jobs.
+    enqueue 2000
+    while [ "$(succeeded)" != 2000 ]; do sleep 0.1; done
+    # The timed drain: 20,000 jobs queued while the type is paused, all released at once by the resume (a NOTIFY).
+    api POST /api/v1/types/noop/pause
     enqueue 20000
     sql "CHECKPOINT" >/dev/null
-    local pg0 t0 t1 n pid pcpu=0 pg1
-    pg0=$(pg_cpu)
+    local pg0 box0 t0 t1 pg1 box1 w0=() w1=()
+    for pid in "${WORKERS[@]}"; do w0+=("$(cpu "$pid")"); done
+    pg0=$(pg_cpu); box0=$(box_cpu)
     t0=$(date +%s.%N)
-    for ((n = 0; n < $1; n++)); do start_worker "$2"; done
-    while [ "$(sql "SELECT count(*) FROM jobs WHERE status = 'succeeded'")" != 20000 ]; do sleep 0.1; done
+    api POST /api/v1/types/noop/resume
+    while [ "$(succeeded)" != 22000 ]; do sleep 0.05; done
     t1=$(date +%s.%N)
-    for pid in "${WORKERS[@]}"; do pcpu=$((pcpu + $(cpu "$pid"))); done
-    pg1=$(pg_cpu)
+    pg1=$(pg_cpu); box1=$(box_cpu)
+    for pid in "${WORKERS[@]}"; do w1+=("$(cpu "$pid")"); done
+    local per=() total=0
+    for ((n = 0; n < ${#WORKERS[@]}; n++)); do per+=("$(secs $((w1[n] - w0[n])))"); total=$((total + w1[n] - w0[n])); done
     stop_workers
     local rate; rate=$(python3 -c "print(f'{20000 / ($t1 - $t0):.0f}')")
     RATE[$1x$2]="${RATE[$1x$2]:-} $rate"
-    echo "ROUND shape=$1x$2 jobs_per_sec=$rate seconds=$(python3 -c "print(f'{$t1 - $t0:.1f}')") worker_cpu_s=$((pcpu / $(getconf CLK_TCK))) postgres_cpu_s=$(((pg1 - pg0) / $(getconf CLK_TCK)))"
+    echo "ROUND shape=$1x$2 jobs_per_sec=$rate seconds=$(python3 -c "print(f'{$t1 - $t0:.2f}')") worker_cpu_s=$(secs $total)" \
+      "per_process_cpu_s=$(IFS=,; echo "${per[*]}") postgres_cpu_s=$(secs $((pg1 - pg0))) box_cpu_s=$(secs $((box1 - box0)))"
   }
   for round in $(seq "$rounds"); do
     if [ $((round % 2)) -eq 1 ]; then drain_once 3 8; drain_once 1 24; else drain_once 1 24; drain_once 3 8; fi
