@@ -41,6 +41,8 @@ public sealed class MeasuredStore(IJobStore inner) : IJobStore
     public Task<IReadOnlyList<Job>> CreateBatchAsync(IReadOnlyList<NewJob> jobs, AuditContext audit, CancellationToken ct) => inner.CreateBatchAsync(jobs, audit, ct);
     public Task<Job?> GetAsync(Guid id, CancellationToken ct) => inner.GetAsync(id, ct);
     public Task<JobPage> ListAsync(JobQuery query, CancellationToken ct) => inner.ListAsync(query, ct);
+    public Task<long> CountAsync(JobQuery filter, CancellationToken ct) => inner.CountAsync(filter, ct);
+    public Task<IReadOnlyList<Guid>> ListIdsAsync(JobQuery filter, Guid? after, int limit, CancellationToken ct) => inner.ListIdsAsync(filter, after, limit, ct);
     public Task<IReadOnlyList<JobEvent>?> GetEventsAsync(Guid id, CancellationToken ct) => inner.GetEventsAsync(id, ct);
     public Task<Guid?> FindRetryAsync(Guid id, CancellationToken ct) => inner.FindRetryAsync(id, ct);
     public Task<OperationOutcome> ApplyAsync(Guid id, JobOperation operation, AuditContext audit, CancellationToken ct) => inner.ApplyAsync(id, operation, audit, ct);

@@ -62,7 +62,7 @@ public sealed class ConveyorClient(HttpClient http)
         {
             ("status", query.Status is { Count: > 0 } s ? string.Join(",", s.Select(Word)) : null),
             ("type", query.Type), ("source_type", query.SourceType), ("dataset", query.Dataset),
-            ("session_id", query.SessionId?.ToString()), ("sort_by", query.SortBy), ("sort_order", query.SortOrder),
+            ("session_id", query.SessionId?.ToString()), ("q", query.Q), ("sort_by", query.SortBy), ("sort_order", query.SortOrder),
             ("page", Number(query.Page)), ("limit", Number(query.Limit)), ("cursor", query.Cursor),
         };
         return GetAsync<JobPage>(Jobs + Query(parameters), cancellationToken);

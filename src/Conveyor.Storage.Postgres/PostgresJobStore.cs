@@ -163,13 +163,28 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
         return await reader.ReadAsync(ct) ? PostgresRows.ReadJob(reader) : null;
     }
 
+    /// <summary>
+    /// The search: the trigram index of <c>job_search</c> (migration 0008) answers <c>ILIKE '%…%'</c>; the pattern escapes
+    /// LIKE's own characters, so a search is always for the text as typed.
+    /// </summary>
+    internal static readonly JobSearchSql Search = new(
+        "id IN (SELECT job_id FROM job_search WHERE document ILIKE @search)",
+        text => "%" + text.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal)
+            .Replace("_", @"\_", StringComparison.Ordinal) + "%");
+
+    private static JobListSql ListSql(JobQuery query) => new(query, t => t.Truncate(), g => g, Search);
+
+    private static string CountSql(JobListSql sql, JobQuery query) => query.CountLimit is null
+        ? $"SELECT count(*) AS total FROM jobs WHERE {sql.Filter}"
+        : $"SELECT count(*) AS total FROM (SELECT 1 FROM jobs WHERE {sql.Filter} LIMIT @count_limit) capped";
+
     public async Task<JobPage> ListAsync(JobQuery query, CancellationToken ct)
     {
-        var sql = new JobListSql(query, t => t.Truncate(), g => g);
+        var sql = ListSql(query);
         // One statement, so the total and the page read the same snapshot; the outer join keeps the total
         // when the page is empty.
         await using var command = _dataSource.CreateCommand($"""
-            WITH total AS (SELECT count(*) AS total FROM jobs WHERE {sql.Filter})
+            WITH total AS ({CountSql(sql, query)})
             SELECT total.total, page.* FROM total LEFT JOIN LATERAL (
                 SELECT {JobColumns.All} FROM jobs
                 WHERE {sql.PageFilter}
@@ -180,6 +195,7 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
         foreach (var (name, value) in sql.PageParameters) command.Parameters.AddWithValue(name, value);
         Add(command, "limit", query.Limit + 1);
         Add(command, "offset", query.RowOffset);
+        if (query.CountLimit is not null) Add(command, "count_limit", JobListSql.CountLimitValue(query));
         long total = 0;
         var rows = new List<Job>();
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -191,6 +207,28 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
             if (!reader.IsDBNull(id)) rows.Add(row.Read(reader));
         }
         return JobPages.From(rows, total, query);
+    }
+
+    public async Task<long> CountAsync(JobQuery filter, CancellationToken ct)
+    {
+        var sql = ListSql(filter with { CountLimit = null });
+        await using var command = _dataSource.CreateCommand(CountSql(sql, filter with { CountLimit = null }));
+        foreach (var (name, value) in sql.FilterParameters) command.Parameters.AddWithValue(name, value);
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    public async Task<IReadOnlyList<Guid>> ListIdsAsync(JobQuery filter, Guid? after, int limit, CancellationToken ct)
+    {
+        var sql = ListSql(filter);
+        await using var command = _dataSource.CreateCommand(
+            $"SELECT id FROM jobs WHERE {sql.Filter}{(after is null ? "" : " AND id > @after_id")} ORDER BY id LIMIT @limit");
+        foreach (var (name, value) in sql.FilterParameters) command.Parameters.AddWithValue(name, value);
+        if (after is { } a) Add(command, "after_id", a);
+        Add(command, "limit", limit);
+        var ids = new List<Guid>(limit);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) ids.Add(reader.GetGuid(0));
+        return ids;
     }
 
     public async Task<IReadOnlyList<JobEvent>?> GetEventsAsync(Guid id, CancellationToken ct)

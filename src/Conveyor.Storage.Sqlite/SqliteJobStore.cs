@@ -185,15 +185,30 @@ public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStor
         return jobs.Count == 0 ? null : jobs[0];
     }
 
+    /// <summary>
+    /// The search: the FTS5 trigram table <c>job_search</c> (migration 0008) matches a phrase as a substring, case-insensitively;
+    /// the text is quoted as one FTS5 string, so none of it is read as query syntax.
+    /// </summary>
+    internal static readonly JobSearchSql Search = new(
+        "id IN (SELECT job_id FROM job_search WHERE job_search MATCH @search)",
+        text => "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"");
+
+    private static JobListSql ListSql(JobQuery query) => new(query, t => t.ToUnixTimeMicroseconds(), g => g.ToString(), Search);
+
+    private static string CountSql(JobListSql sql, JobQuery query) => query.CountLimit is null
+        ? $"SELECT count(*) FROM jobs WHERE {sql.Filter}"
+        : $"SELECT count(*) FROM (SELECT 1 FROM jobs WHERE {sql.Filter} LIMIT @count_limit)";
+
     public async Task<JobPage> ListAsync(JobQuery query, CancellationToken ct)
     {
-        var sql = new JobListSql(query, t => t.ToUnixTimeMicroseconds(), g => g.ToString());
+        var sql = ListSql(query);
         await using var connection = await OpenAsync(ct);
         // One read transaction, so the total and the page see the same snapshot.
         await using var tx = connection.BeginTransaction(deferred: true);
 
-        await using var count = Command(connection, tx, $"SELECT count(*) FROM jobs WHERE {sql.Filter}");
+        await using var count = Command(connection, tx, CountSql(sql, query));
         foreach (var (name, value) in sql.FilterParameters) count.Parameters.AddWithValue("@" + name, value);
+        if (query.CountLimit is not null) count.Parameters.AddWithValue("@count_limit", JobListSql.CountLimitValue(query));
         var total = (long)(await count.ExecuteScalarAsync(ct))!;
 
         await using var page = Command(connection, tx,
@@ -204,6 +219,31 @@ public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStor
         var rows = await SqliteRows.ReadJobsAsync(page, ct);
         await tx.CommitAsync(ct);
         return JobPages.From(rows, total, query);
+    }
+
+    public async Task<long> CountAsync(JobQuery filter, CancellationToken ct)
+    {
+        var sql = ListSql(filter);
+        await using var connection = await OpenAsync(ct);
+        await using var count = connection.CreateCommand();
+        count.CommandText = CountSql(sql, filter with { CountLimit = null });
+        foreach (var (name, value) in sql.FilterParameters) count.Parameters.AddWithValue("@" + name, value);
+        return (long)(await count.ExecuteScalarAsync(ct))!;
+    }
+
+    public async Task<IReadOnlyList<Guid>> ListIdsAsync(JobQuery filter, Guid? after, int limit, CancellationToken ct)
+    {
+        var sql = ListSql(filter);
+        await using var connection = await OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT id FROM jobs WHERE {sql.Filter}{(after is null ? "" : " AND id > @after_id")} ORDER BY id LIMIT @limit";
+        foreach (var (name, value) in sql.FilterParameters) command.Parameters.AddWithValue("@" + name, value);
+        if (after is { } a) command.Parameters.AddWithValue("@after_id", a.ToString());
+        command.Parameters.AddWithValue("@limit", limit);
+        var ids = new List<Guid>(limit);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) ids.Add(Guid.Parse(reader.GetString(0)));
+        return ids;
     }
 
     public async Task<IReadOnlyList<JobEvent>?> GetEventsAsync(Guid id, CancellationToken ct)

@@ -9,6 +9,15 @@ public interface IJobReader
 
     Task<JobPage> ListAsync(JobQuery query, CancellationToken ct);
 
+    /// <summary>How many jobs match the query's filters (exactly; its sort, page and count limit are ignored).</summary>
+    Task<long> CountAsync(JobQuery filter, CancellationToken ct);
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> ids of jobs matching the filters, in id order, after <paramref name="after"/>: a walk
+    /// over every match (bulk actions), however many there are.
+    /// </summary>
+    Task<IReadOnlyList<Guid>> ListIdsAsync(JobQuery filter, Guid? after, int limit, CancellationToken ct);
+
     /// <summary>The job's events, oldest first; <c>null</c> when there is no such job.</summary>
     Task<IReadOnlyList<JobEvent>?> GetEventsAsync(Guid id, CancellationToken ct);
 

@@ -20,7 +20,9 @@ internal sealed class JobListSql
     /// <summary>Filter parameters followed by those of the keyset position.</summary>
     public IEnumerable<(string Name, object Value)> PageParameters => _filterParameters.Concat(_pageParameters);
 
-    public JobListSql(JobQuery query, Func<DateTimeOffset, object> time, Func<Guid, object> id)
+    /// <param name="search">The driver's search: a clause over the index that tests <c>@search</c>, and the value it binds
+    /// for a <see cref="JobQuery.Search"/> text.</param>
+    public JobListSql(JobQuery query, Func<DateTimeOffset, object> time, Func<Guid, object> id, JobSearchSql search)
     {
         var clauses = new List<string>();
         if (query.Statuses.Count > 0)
@@ -41,6 +43,13 @@ internal sealed class JobListSql
             clauses.Add("session_id = @session_id");
             _filterParameters.Add(("session_id", id(session)));
         }
+        if (query.Search is { } text)
+        {
+            if (text.Length is < JobQuery.MinSearchLength or > JobQuery.MaxSearchLength)
+                throw new ArgumentException($"A search is {JobQuery.MinSearchLength}-{JobQuery.MaxSearchLength} characters.", nameof(query));
+            clauses.Add(search.Clause);
+            _filterParameters.Add(("search", search.Bind(text)));
+        }
         Filter = clauses.Count == 0 ? "TRUE" : string.Join(" AND ", clauses);
 
         var column = JobColumns.SortColumn(query.SortBy);
@@ -59,6 +68,9 @@ internal sealed class JobListSql
             PageFilter = Filter;
         }
     }
+
+    /// <summary>The value of <c>@count_limit</c>: one more than the cap, so a capped count says there is more.</summary>
+    public static long CountLimitValue(JobQuery query) => (query.CountLimit ?? 0) + 1;
 
     private void AddEquals(List<string> clauses, string column, string? value)
     {

@@ -10,6 +10,7 @@ internal static class JobPages
         var hasMore = rows.Count > query.Limit;
         var items = hasMore ? rows.Take(query.Limit).ToList() : rows;
         var next = hasMore ? JobCursor.After(items[^1], query.SortBy, query.Descending) : null;
-        return new JobPage(items, total, next);
+        var capped = query.CountLimit is { } limit && total > limit;
+        return new JobPage(items, capped ? query.CountLimit!.Value : total, next, capped);
     }
 }

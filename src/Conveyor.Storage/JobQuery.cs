@@ -10,6 +10,22 @@ public sealed record JobQuery
     public string? SourceType { get; init; }
     public string? Dataset { get; init; }
     public Guid? SessionId { get; init; }
+
+    /// <summary>
+    /// Text to find in a job's id (so an id prefix too), file name or metadata, case-insensitively; at least
+    /// <see cref="MinSearchLength"/> characters, the shortest text the search index (trigrams) can answer.
+    /// </summary>
+    public string? Search { get; init; }
+
+    /// <summary>When set, the total counts matching jobs only up to this many (<see cref="JobPage.TotalCapped"/>): a count
+    /// that stays cheap at a million jobs.</summary>
+    public long? CountLimit { get; init; }
+
+    /// <summary>The count limit of the API's list and the dashboard's queue.</summary>
+    public const long DefaultCountLimit = 10_000;
+
+    public const int MinSearchLength = 3;
+    public const int MaxSearchLength = 200;
     public JobSortField SortBy { get; init; } = JobSortField.CreatedAt;
     public bool Descending { get; init; } = true;
     public int Page { get; init; } = 1;

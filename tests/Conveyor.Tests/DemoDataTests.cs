@@ -10,7 +10,8 @@ public sealed class PostgresDemoDataTests() : DemoDataContract(Provider.Postgres
 /// <summary>
 /// <c>conveyor demo seed</c> and <c>demo clear</c>, run as the real executable on the store a running server uses: the
 /// seed shows every badge and every status, marked synthetic on every surface; the clear removes exactly what the seed
-/// added, so every table counts as it did before (the nodes' own liveness rows aside: they change with every heartbeat).
+/// added, so every table counts as it did before (the nodes' own liveness rows aside: they change with every heartbeat;
+/// and SQLite's FTS5 shadow tables, the search index's own pages, which a delete does not give back row for row).
 /// </summary>
 public abstract class DemoDataContract(Provider provider)
 {
@@ -20,7 +21,7 @@ public abstract class DemoDataContract(Provider provider)
     {
         var names = await db.ScalarAsync<string>(provider == Provider.Postgres
             ? "SELECT string_agg(table_name, ',') FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
-            : "SELECT group_concat(name, ',') FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+            : "SELECT group_concat(name, ',') FROM pragma_table_list WHERE schema = 'main' AND type IN ('table', 'virtual') AND name NOT LIKE 'sqlite_%'");
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var table in names.Split(',').Where(t => !Liveness.Contains(t)).Order(StringComparer.Ordinal))
             counts[table] = await db.CountAsync(table);

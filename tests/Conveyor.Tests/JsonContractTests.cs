@@ -50,7 +50,7 @@ public sealed class JsonContractTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, status);
         var list = body!.AsObject();
-        Assert.Equal(["items", "total", "page", "page_size", "next_cursor", "links"], list.Select(p => p.Key));
+        Assert.Equal(["items", "total", "total_capped", "page", "page_size", "next_cursor", "links"], list.Select(p => p.Key));
         Assert.Equal(1, list["total"]!.GetValue<long>());
         Assert.Equal(1, list["page"]!.GetValue<int>());
         Assert.Equal(1, list["page_size"]!.GetValue<int>());

@@ -52,7 +52,7 @@ public static class ApiExamples
     public static BatchCreateResource BatchResponse { get; } = new([ExampleId, RetryId],
         [JobResource.From(Queued with { Type = "noop", Metadata = JobMetadata.Empty }), JobResource.From(Queued with { Id = RetryId, Type = "noop", Priority = 1 })]);
 
-    public static JobListResource JobList { get; } = new([QueuedJob], 1, 1, 20, null,
+    public static JobListResource JobList { get; } = new([QueuedJob], 1, false, 1, 20, null,
         new Dictionary<string, Link> { ["self"] = new("/api/v1/jobs?limit=20") });
 
     public static JobEventListResource EventList { get; } = new(ExampleId,

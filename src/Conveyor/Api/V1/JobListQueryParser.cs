@@ -21,7 +21,7 @@ public static class JobListQueryParser
 
     /// <summary>The query parameters of the jobs list; only <c>status</c> may be repeated.</summary>
     public static readonly HashSet<string> Known =
-        ["page", "limit", "status", "type", "source_type", "dataset", "session_id", "sort_by", "sort_order", "cursor"];
+        ["page", "limit", "status", "type", "source_type", "dataset", "session_id", "q", "sort_by", "sort_order", "cursor"];
 
     public static (JobQuery? Query, Dictionary<string, string[]> Errors) Parse(IQueryCollection query) =>
         Parse(query, Known, JobSortField.CreatedAt);
@@ -86,6 +86,14 @@ public static class JobListQueryParser
         var type = Text(query, "type", Add);
         var sourceType = Text(query, "source_type", Add);
         var dataset = Text(query, "dataset", Add);
+        string? search = null;
+        if (query.TryGetValue("q", out var searchValue))
+        {
+            search = searchValue.ToString().Trim();
+            if (search.Length is < JobQuery.MinSearchLength or > JobQuery.MaxSearchLength || search.Any(char.IsControl))
+                Add("q", $"Search for {JobQuery.MinSearchLength}-{JobQuery.MaxSearchLength} printable characters (an id or its prefix, " +
+                    "a file name, metadata text).");
+        }
 
         if (errors.Count > 0) return (null, errors);
         return (new JobQuery
@@ -95,6 +103,7 @@ public static class JobListQueryParser
             SourceType = sourceType,
             Dataset = dataset,
             SessionId = session,
+            Search = search,
             SortBy = sortBy,
             Descending = descending,
             Page = page,

@@ -48,9 +48,11 @@ public static class JobsEndpoints
             .AllowQuery([.. JobListQueryParser.Known], ["status"])
             .WithName("ListJobs")
             .WithSummary("List jobs")
-            .WithDescription("Filters: status (comma-separated), type, source_type, dataset, session_id. Sort: sort_by " +
-                "(created_at, submitted_at, updated_at, scheduled_at, priority, status, type) and sort_order (asc, desc). " +
-                "Page with page and limit (≤ 100), or follow next_cursor for keyset paging.")
+            .WithDescription("Filters: status (comma-separated), type, source_type, dataset, session_id, and q: search for 3-200 " +
+                "characters in the id (an id prefix finds its job), the file name and the metadata text, case-insensitively. " +
+                "Sort: sort_by (created_at, submitted_at, updated_at, scheduled_at, priority, status, type) and sort_order (asc, desc). " +
+                "Page with page and limit (≤ 100), or follow next_cursor for keyset paging (filters kept). total counts at most " +
+                "10,000 matches; above that total_capped is true.")
             .Produces<JobListResource>()
             .ProducesValidationProblem()
             .WithExamples(responses: [(200, ApiExamples.JobList)]);
@@ -148,8 +150,9 @@ public static class JobsEndpoints
 
     private static async Task<IResult> ListAsync(HttpContext context, IJobReader store, CancellationToken ct)
     {
-        var (query, errors) = JobListQueryParser.Parse(context.Request.Query);
-        if (query is null) return Problems.Validation(errors);
+        var (parsed, errors) = JobListQueryParser.Parse(context.Request.Query);
+        if (parsed is null) return Problems.Validation(errors);
+        var query = parsed with { CountLimit = JobQuery.DefaultCountLimit };
         var page = await store.ListAsync(query, ct);
         var next = page.Next?.Encode();
         var links = new Dictionary<string, Link>(StringComparer.Ordinal) { ["self"] = new(context.Request.Path + context.Request.QueryString) };
@@ -160,11 +163,12 @@ public static class JobsEndpoints
         string Href(params string[] extra) => JobLinks.Base + "?" + string.Join("&", filters.Concat(extra));
         if (next is not null) links["next"] = new(Href($"cursor={Uri.EscapeDataString(next)}"));
         if (query.After is null && query.Page > 1) links["prev"] = new(Href($"page={query.Page - 1}"));
-        if (query.After is null && (long)query.Page * query.Limit < page.Total) links["next_page"] = new(Href($"page={query.Page + 1}"));
+        if (query.After is null && page.Next is not null) links["next_page"] = new(Href($"page={query.Page + 1}"));
 
         return TypedResults.Ok(new JobListResource(
             page.Items.Select(j => JobResource.From(j)).ToList(),
             page.Total,
+            page.TotalCapped,
             query.After is null ? query.Page : null,
             query.Limit,
             next,
