@@ -46,6 +46,7 @@ public sealed class MeasuredStore(IJobStore inner) : IJobStore
     public Task<IReadOnlyList<JobEvent>?> GetEventsAsync(Guid id, CancellationToken ct) => inner.GetEventsAsync(id, ct);
     public Task<Guid?> FindRetryAsync(Guid id, CancellationToken ct) => inner.FindRetryAsync(id, ct);
     public Task<OperationOutcome> ApplyAsync(Guid id, JobOperation operation, AuditContext audit, CancellationToken ct) => inner.ApplyAsync(id, operation, audit, ct);
+    public Task<BulkApplyOutcome> ApplyManyAsync(BulkApply bulk, CancellationToken ct) => inner.ApplyManyAsync(bulk, ct);
     public Task<RetryAsNewOutcome> RetryAsNewAsync(Guid id, Func<Job, NewJob> buildRetry, AuditContext audit, CancellationToken ct) => inner.RetryAsNewAsync(id, buildRetry, audit, ct);
     public Task<IReadOnlyList<Guid>> HeartbeatAsync(string owner, IReadOnlyCollection<Guid> ids, TimeSpan lease, CancellationToken ct) => inner.HeartbeatAsync(owner, ids, lease, ct);
     public Task FlushProgressAsync(IReadOnlyList<ProgressUpdate> updates, CancellationToken ct) => inner.FlushProgressAsync(updates, ct);

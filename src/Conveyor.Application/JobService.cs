@@ -103,15 +103,19 @@ public sealed class JobService(IJobAdmin jobs, IAuditLog audit, JobHandlerRegist
             if (LimitsRefusal(change.Metadata, context) is { } refusal) return await ForbidAsync<Job>(context, id.ToString(), refusal, ct);
         }
 
-        var outcome = await jobs.RetryAsNewAsync(id, original => NewJobs.From(NewJobs.RetryRequest(original, change), context.Actor) with
-        {
-            SessionId = original.SessionId,
-            Synthetic = original.Synthetic,
-        }, context, ct);
+        var outcome = await jobs.RetryAsNewAsync(id, original => BuildRetry(original, change, context.Actor), context, ct);
         if (outcome.Original is null) return Outcome.NotFound<Job>($"Job {id}");
         if (outcome.Transition is { Kind: TransitionKind.Rejected } rejected) return Outcome.Conflict<Job>(rejected.Reason!);
         return outcome.Transition!.IsApplied ? Outcome.Created(outcome.Retry!) : Outcome.Unchanged(outcome.Retry!);
     }
+
+    /// <summary>The new job of a retry-as-new: the original's configuration, changed by <paramref name="change"/>.</summary>
+    internal static NewJob BuildRetry(Job original, ConfigOverride? change, string actor) =>
+        NewJobs.From(NewJobs.RetryRequest(original, change), actor) with
+        {
+            SessionId = original.SessionId,
+            Synthetic = original.Synthetic,
+        };
 
     /// <summary>The request's errors by field: <see cref="JobCreateRequestValidator"/>'s, then the source's.</summary>
     private Dictionary<string, string[]> Validate(JobCreateRequest request)

@@ -107,6 +107,14 @@ public sealed class ConveyorClient(HttpClient http)
     public Task<Job> RequeueJobAsync(Guid id, CancellationToken cancellationToken = default) => PostAsync<Job>($"{Jobs}/{id}/requeue", null, cancellationToken);
 
     /// <summary>
+    /// <c>POST /api/v1/jobs/bulk</c> (operator): <paramref name="action"/> (<c>cancel</c>, <c>requeue</c> or <c>retry</c>) on
+    /// every job <paramref name="filter"/> matches, not only a page, in batches on the server; with <paramref name="dryRun"/>
+    /// only the count, to confirm first.
+    /// </summary>
+    public Task<BulkActionResult> BulkJobsAsync(string action, BulkFilter filter, bool dryRun = false, CancellationToken cancellationToken = default) =>
+        PostAsync<BulkActionResult>($"{Jobs}/bulk", new BulkRequest(action, filter, dryRun), cancellationToken);
+
+    /// <summary>
     /// The job each time it changes (status, progress counters), ending with it finished. The server has no push stream
     /// yet, so this polls every <paramref name="interval"/> (default 500 ms).
     /// </summary>
@@ -330,6 +338,8 @@ public sealed class ConveyorClient(HttpClient http)
     private sealed record EventList(Guid JobId, IReadOnlyList<JobEvent> Items);
 
     private sealed record Items<T>(IReadOnlyList<T> List);
+
+    private sealed record BulkRequest(string Action, BulkFilter Filter, bool DryRun);
 
     private async Task<T> GetAsync<T>(string uri, CancellationToken cancellationToken)
     {

@@ -268,6 +268,8 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
     public Task<RetryAsNewOutcome> RetryAsNewAsync(Guid id, Func<Job, NewJob> buildRetry, AuditContext audit, CancellationToken ct) =>
         _orchestration.RetryAsNewAsync(id, buildRetry, audit, ct);
 
+    public Task<BulkApplyOutcome> ApplyManyAsync(BulkApply bulk, CancellationToken ct) => _orchestration.ApplyManyAsync(bulk, ct);
+
     // Rows picked in a CTE are updated through "id = ANY(ARRAY(SELECT ...))" (or "= ANY(@ids)"), never "IN (SELECT ...)"
     // or a bare join: these statements are prepared, and a generic plan that cannot see how few rows the CTE
     // holds would otherwise hash-join a sequential scan of the whole jobs table.

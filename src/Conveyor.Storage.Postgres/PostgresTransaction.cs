@@ -44,6 +44,27 @@ internal sealed class PostgresTransaction : IDriverTransaction
         return new LockedJob(job, retried);
     }
 
+    private const string LockJobsById = $"SELECT {JobColumns.All} FROM jobs WHERE id = ANY(@ids) ORDER BY id FOR UPDATE";
+
+    private const string SelectRetriesOf = $"SELECT {JobColumns.All} FROM jobs WHERE retry_of = ANY(@ids)";
+
+    public async Task<IReadOnlyList<LockedJob>> LockJobsAsync(LockJobsParams p, CancellationToken ct)
+    {
+        if (p.Ids.Count == 0) return [];
+        var lockJobs = new NpgsqlBatchCommand(LockJobsById);
+        PostgresParameters.Add(lockJobs.Parameters, "ids", p.Ids.ToArray());
+        var retries = new NpgsqlBatchCommand(SelectRetriesOf);
+        PostgresParameters.Add(retries.Parameters, "ids", p.Ids.ToArray());
+        await using var reader = p.WithRetry ? await ReadAsync(ct, lockJobs, retries) : await ReadAsync(ct, lockJobs);
+        var jobs = await PostgresRows.ReadJobsAsync(reader, ct);
+        var byOriginal = new Dictionary<Guid, Job>();
+        if (p.WithRetry && await reader.NextResultAsync(ct))
+        {
+            foreach (var retry in await PostgresRows.ReadJobsAsync(reader, ct)) byOriginal[retry.RetryOf!.Value] = retry;
+        }
+        return jobs.Select(j => new LockedJob(j, byOriginal.GetValueOrDefault(j.Id))).ToList();
+    }
+
     /// <summary>
     /// Locks the rows by primary key only; owner and status are checked on the loaded state. A filter on status
     /// here lets the planner pick the status index and walk every running (and dead) entry under load.

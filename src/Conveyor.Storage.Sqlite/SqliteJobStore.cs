@@ -290,6 +290,8 @@ public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStor
     public Task<RetryAsNewOutcome> RetryAsNewAsync(Guid id, Func<Job, NewJob> buildRetry, AuditContext audit, CancellationToken ct) =>
         _orchestration.RetryAsNewAsync(id, buildRetry, audit, ct);
 
+    public Task<BulkApplyOutcome> ApplyManyAsync(BulkApply bulk, CancellationToken ct) => _orchestration.ApplyManyAsync(bulk, ct);
+
     /// <summary>
     /// Due queued jobs by priority, then schedule, then age. A paused type is skipped, and so is a limited type with no
     /// room left (running jobs against its concurrency, starts of the last minute against its rate); a type with some

@@ -75,6 +75,22 @@ internal sealed class SqliteWriteTransaction : IDriverTransaction
         return new LockedJob(jobs[0], retry);
     }
 
+    public async Task<IReadOnlyList<LockedJob>> LockJobsAsync(LockJobsParams p, CancellationToken ct)
+    {
+        if (p.Ids.Count == 0) return [];
+        await using var select = Command($"SELECT {JobColumns.All} FROM jobs WHERE id IN ({InList(p.Ids.Count)}) ORDER BY id");
+        for (var i = 0; i < p.Ids.Count; i++) select.Parameters.AddWithValue($"@p{i}", p.Ids[i].ToString());
+        var jobs = await SqliteRows.ReadJobsAsync(select, ct);
+        var byOriginal = new Dictionary<Guid, Job>();
+        if (p.WithRetry)
+        {
+            await using var find = Command($"SELECT {JobColumns.All} FROM jobs WHERE retry_of IN ({InList(p.Ids.Count)})");
+            for (var i = 0; i < p.Ids.Count; i++) find.Parameters.AddWithValue($"@p{i}", p.Ids[i].ToString());
+            foreach (var retry in await SqliteRows.ReadJobsAsync(find, ct)) byOriginal[retry.RetryOf!.Value] = retry;
+        }
+        return jobs.Select(j => new LockedJob(j, byOriginal.GetValueOrDefault(j.Id))).ToList();
+    }
+
     public async Task<IReadOnlyList<JobState>> LockLeasedJobStatesAsync(LockLeasedJobStatesParams p, CancellationToken ct)
     {
         var ids = p.Ids.ToList();

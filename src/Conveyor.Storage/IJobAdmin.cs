@@ -15,6 +15,9 @@ public interface IJobAdmin
     /// <summary>Applies an operator's operation (<see cref="JobOperation.Cancel"/>, <see cref="JobOperation.Requeue"/>).</summary>
     Task<OperationOutcome> ApplyAsync(Guid id, JobOperation operation, AuditContext audit, CancellationToken ct);
 
+    /// <summary>One batch of a bulk action, in one transaction; see <see cref="BulkApply"/>.</summary>
+    Task<BulkApplyOutcome> ApplyManyAsync(BulkApply bulk, CancellationToken ct);
+
     /// <summary>
     /// Seed 004's retry: a new job built by <paramref name="buildRetry"/> from the original (read under its
     /// row lock), once per original; a repeated call returns the same new job.

@@ -216,6 +216,55 @@ public sealed class StoreOrchestration(IStoreDriver driver, TimeProvider time)
     }
 
     /// <summary>
+    /// One batch of a bulk action: locks the jobs (in id order, then the audit chain when this batch appends the action's
+    /// one audit event), asks the status machine about each, and writes every change with its own event, all carrying
+    /// the action's audit id. A retry-as-new inserts the new jobs first, as <see cref="RetryAsNewAsync"/> does.
+    /// </summary>
+    public async Task<BulkApplyOutcome> ApplyManyAsync(BulkApply bulk, CancellationToken ct)
+    {
+        var retry = bulk.Operation == JobOperation.RetryAsNew;
+        if (retry && bulk.BuildRetry is null) throw new ArgumentException("A bulk retry needs BuildRetry.", nameof(bulk));
+        List<JobChange> changes = [];
+        List<NewJob> created = [];
+        int unchanged = 0, rejected = 0;
+        await using (var tx = await driver.BeginAsync(ct))
+        {
+            var locked = await tx.LockJobsAsync(new LockJobsParams(bulk.Ids, WithRetry: retry), ct);
+            var head = bulk.AppendAudit ? await tx.LockAuditChainAsync(new LockAuditChainParams(), ct) : null;
+            var now = Now();
+            foreach (var job in locked)
+            {
+                var state = JobRows.StateOf(job.Job, hasRetry: job.Retry is not null);
+                var result = StatusMachine.Decide(state.Snapshot, bulk.Operation);
+                if (!result.IsApplied)
+                {
+                    if (result.Kind == TransitionKind.NoOp) unchanged++;
+                    else rejected++;
+                    continue;
+                }
+                var change = JobChanges.Plan(state, bulk.Operation, result, now, TransitionInput.None);
+                if (retry)
+                {
+                    var newJob = bulk.BuildRetry!(job.Job) with { RetryOf = job.Job.Id };
+                    created.Add(newJob);
+                    change = change with { EventData = $$"""{"retry_id":"{{newJob.Id}}"}""" };
+                }
+                changes.Add(change);
+            }
+            if (created.Count > 0)
+            {
+                await tx.InsertJobsAsync(new InsertJobsParams(created, now, bulk.Audit.Id), ct);
+                if (created.Any(j => IsDue(j, now))) await tx.NotifyAsync(ct);
+            }
+            await WriteAsync(tx, changes, bulk.Audit.Actor, bulk.Audit.Id, progress: null, ct);
+            if (head is not null) await tx.AppendAuditAsync(Audit(head, bulk.Audit, null, AuditOutcomes.Applied), ct);
+            await tx.CommitAsync(ct);
+        }
+        if (created.Count > 0 || changes.Any(c => c.After.Status == JobStatus.Queued)) driver.Signals.Signal();
+        return new BulkApplyOutcome(changes.Select(c => c.After.Id).ToList(), unchanged, rejected, bulk.Ids.Count - changes.Count - unchanged - rejected);
+    }
+
+    /// <summary>
     /// Records how handlers ended; jobs no longer leased by <paramref name="owner"/>, or leased again since the attempt
     /// that ran, are skipped. A success writes the job's result and inserts its follow-up jobs in the same transaction,
     /// so the next stage of a pipeline is enqueued exactly once: a job succeeds once, and an outcome whose lease was lost

@@ -252,6 +252,7 @@ public abstract class AccessContract(Provider provider)
     {
         "/api/v1/jobs" or "/api/v1/jobs/" => """{"type":"noop"}""",
         "/api/v1/jobs/batch" => """{"jobs":[{"type":"noop"}]}""",
+        "/api/v1/jobs/bulk" => """{"action":"cancel","filter":{"dataset":"matrix-nothing"},"dry_run":true}""",
         "/api/v1/keys" or "/api/v1/keys/" => """{"name":"matrix","role":"viewer"}""",
         "/api/v1/ingest/json" => """[{"a":1}]""",
         "/ingest/session" => """{"course_id":"matrix","title":"Matrix","transcript":"Who may create a session."}""",

@@ -8,6 +8,9 @@ namespace Conveyor.Storage.Driver;
 /// <summary>Which job to lock; <see cref="WithRetry"/> also reads the job retried from it (a statement after the lock).</summary>
 public sealed record LockJobParams(Guid Id, bool WithRetry);
 
+/// <summary>Which jobs to lock (a batch of a bulk action); <see cref="WithRetry"/> also reads the jobs retried from them.</summary>
+public sealed record LockJobsParams(IReadOnlyList<Guid> Ids, bool WithRetry);
+
 /// <summary>A job read under its row lock, and the job created from it by retry-as-new, if any was asked for and exists.</summary>
 public sealed record LockedJob(Job Job, Job? Retry);
 

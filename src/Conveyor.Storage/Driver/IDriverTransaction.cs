@@ -18,6 +18,12 @@ public interface IDriverTransaction : IAsyncDisposable
     /// <summary>Locks one job's row and reads it; with <see cref="LockJobParams.WithRetry"/>, also the job retried from it.</summary>
     Task<LockedJob?> LockJobAsync(LockJobParams p, CancellationToken ct);
 
+    /// <summary>
+    /// Locks the rows of those of the jobs that exist, in id order, and reads them; with <see cref="LockJobsParams.WithRetry"/>,
+    /// also the job retried from each (a bulk action's batch).
+    /// </summary>
+    Task<IReadOnlyList<LockedJob>> LockJobsAsync(LockJobsParams p, CancellationToken ct);
+
     /// <summary>Locks the rows of those of the jobs that the owner holds running, and reads their states (in id order).</summary>
     Task<IReadOnlyList<JobState>> LockLeasedJobStatesAsync(LockLeasedJobStatesParams p, CancellationToken ct);
 

@@ -10,6 +10,7 @@ public static class AuditActions
     public const string JobCancel = "job.cancel";
     public const string JobRequeue = "job.requeue";
     public const string JobRetryAsNew = "job.retry_as_new";
+    public const string JobBulk = "job.bulk";
     public const string IngestionRetry = "ingestion.retry";
     public const string SessionCreate = "session.create";
     public const string KeyCreate = "key.create";

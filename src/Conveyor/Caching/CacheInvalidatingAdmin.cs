@@ -24,6 +24,18 @@ public sealed class CacheInvalidatingAdmin(IJobAdmin inner, IJobStatusCache cach
         }
     }
 
+    public async Task<BulkApplyOutcome> ApplyManyAsync(BulkApply bulk, CancellationToken ct)
+    {
+        try
+        {
+            return await inner.ApplyManyAsync(bulk, ct);
+        }
+        finally
+        {
+            await cache.InvalidateAsync(bulk.Ids, CancellationToken.None);
+        }
+    }
+
     public async Task<RetryAsNewOutcome> RetryAsNewAsync(Guid id, Func<Job, NewJob> buildRetry, AuditContext audit, CancellationToken ct)
     {
         try

@@ -70,6 +70,7 @@ public static class ConveyorServices
         // Cron, time zone and template are checked now, before the host is built; the type once the handlers are known.
         Schedules(configuration, _ => true);
         services.AddSingleton(sp => Schedules(configuration, sp.GetRequiredService<JobHandlerRegistry>().IsKnown));
+        services.AddSingleton<BulkJobService>();
         services.AddSingleton<UploadService>();
         // Registered first so migrations run before the workers' first claim.
         services.AddHostedService(sp => ActivatorUtilities.CreateInstance<StartupTasks>(sp, createBootstrapKey));

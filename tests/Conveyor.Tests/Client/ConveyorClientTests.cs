@@ -306,6 +306,7 @@ public sealed class ConveyorClientTests : IAsyncLifetime
         ["POST /api/v1/types/{name}/pause"] = nameof(ConveyorClient.PauseTypeAsync),
         ["POST /api/v1/types/{name}/resume"] = nameof(ConveyorClient.ResumeTypeAsync),
         ["GET /api/v1/schedules"] = nameof(ConveyorClient.ListSchedulesAsync),
+        ["POST /api/v1/jobs/bulk"] = nameof(ConveyorClient.BulkJobsAsync),
         ["POST /api/v1/keys"] = nameof(ConveyorClient.CreateKeyAsync),
         ["GET /api/v1/keys"] = nameof(ConveyorClient.ListKeysAsync),
         ["DELETE /api/v1/keys/{id}"] = nameof(ConveyorClient.RevokeKeyAsync),

@@ -47,6 +47,10 @@ public static class ApiExamples
 
     public static RetryRequest RetryRequest { get; } = new(new ConfigOverride { Priority = 10 });
 
+    public static BulkActionRequest BulkRequest { get; } = new("cancel", new BulkFilter(Status: ["queued"], Dataset: "people"), DryRun: true);
+
+    public static BulkActionResource BulkResponse { get; } = new("cancel", false, 5000, 4998, 2, 0);
+
     public static BatchCreateRequest BatchRequest { get; } = new([new JobCreateRequest { Type = "noop" }, new JobCreateRequest { Type = "noop", Priority = 1 }]);
 
     public static BatchCreateResource BatchResponse { get; } = new([ExampleId, RetryId],

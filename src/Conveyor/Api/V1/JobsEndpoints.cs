@@ -43,6 +43,23 @@ public static class JobsEndpoints
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .WithExamples(request: ApiExamples.BatchRequest, responses: [(201, ApiExamples.BatchResponse)]);
 
+        group.MapPost("/bulk", BulkAsync)
+            .RequireAuthorization(Policies.Operator)
+            .Audited(AuditActions.JobBulk)
+            .WithName("BulkJobs")
+            .WithSummary("Cancel, requeue or retry every job a filter matches")
+            .WithDescription("filter takes the list's filters (status as an array, type, source_type, dataset, session_id, q). " +
+                "With dry_run true the answer is the count the action would start from (matched) and nothing changes. Otherwise " +
+                "the action applies to every job matched when it began, not only a page, in batches of 500 on the server: each " +
+                "job changed gets its own event, and the action one audit event (job.bulk) with the filter and the count. Jobs " +
+                "already in the asked-for state count as unchanged; those the action does not apply to (requeue of a succeeded " +
+                "job) as rejected. retry is retry-as-new, requeue retries a failed job in place.")
+            .Accepts<BulkActionRequest>("application/json")
+            .Produces<BulkActionResource>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .WithExamples(request: ApiExamples.BulkRequest, responses: [(200, ApiExamples.BulkResponse)]);
+
         group.MapGet("/", ListAsync)
             .RequireAuthorization(Policies.Viewer)
             .AllowQuery([.. JobListQueryParser.Known], ["status"])
@@ -146,6 +163,29 @@ public static class JobsEndpoints
             var items = created.Select(j => JobResource.From(j)).ToList();
             return TypedResults.Created((string?)null, new BatchCreateResource(items.Select(i => i.Id).ToList(), items));
         });
+    }
+
+    /// <summary>The list filters a bulk action takes: the list's, without its paging and sort.</summary>
+    private static readonly HashSet<string> BulkFilterNames = ["status", "type", "source_type", "dataset", "session_id", "q"];
+
+    private static async Task<IResult> BulkAsync(HttpContext context, BulkJobService bulk, CancellationToken ct)
+    {
+        var body = await JsonBody.ReadAsync<BulkActionRequest>(context.Request, required: true, ct);
+        if (body.Problem is not null) return body.Problem;
+        var request = body.Value!;
+        // The filter is read by the list's own parser, so it means and refuses exactly what GET /api/v1/jobs does.
+        var filter = request.Filter ?? new BulkFilter();
+        var values = new Dictionary<string, Microsoft.Extensions.Primitives.StringValues>(StringComparer.Ordinal);
+        if (filter.Status is { Count: > 0 } statuses) values["status"] = string.Join(",", statuses);
+        if (filter.Type is not null) values["type"] = filter.Type;
+        if (filter.SourceType is not null) values["source_type"] = filter.SourceType;
+        if (filter.Dataset is not null) values["dataset"] = filter.Dataset;
+        if (filter.SessionId is not null) values["session_id"] = filter.SessionId;
+        if (filter.Q is not null) values["q"] = filter.Q;
+        var (query, errors) = JobListQueryParser.Parse(new QueryCollection(values), BulkFilterNames, JobSortField.CreatedAt);
+        if (query is null) return Problems.Validation(errors.ToDictionary(e => "filter." + e.Key, e => e.Value, StringComparer.Ordinal));
+        var outcome = await bulk.RunAsync(request.Action, query, request.DryRun, RequestAudit.For(context, AuditActions.JobBulk), ct);
+        return outcome.ToResult(r => TypedResults.Ok(new BulkActionResource(r.Action, r.DryRun, r.Matched, r.Changed, r.Unchanged, r.Rejected)));
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, IJobReader store, CancellationToken ct)
