@@ -41,6 +41,7 @@ public sealed class MeasuredStore(IJobStore inner) : IJobStore
     public Task<IReadOnlyList<Job>> CreateBatchAsync(IReadOnlyList<NewJob> jobs, AuditContext audit, CancellationToken ct) => inner.CreateBatchAsync(jobs, audit, ct);
     public Task<Job?> GetAsync(Guid id, CancellationToken ct) => inner.GetAsync(id, ct);
     public Task<JobPage> ListAsync(JobQuery query, CancellationToken ct) => inner.ListAsync(query, ct);
+    public Task<IReadOnlyList<Job>> ListChangedAsync(IReadOnlyCollection<Guid> ids, DateTimeOffset since, CancellationToken ct) => inner.ListChangedAsync(ids, since, ct);
     public Task<long> CountAsync(JobQuery filter, CancellationToken ct) => inner.CountAsync(filter, ct);
     public Task<IReadOnlyList<Guid>> ListIdsAsync(JobQuery filter, Guid? after, int limit, CancellationToken ct) => inner.ListIdsAsync(filter, after, limit, ct);
     public Task<IReadOnlyList<JobEvent>?> GetEventsAsync(Guid id, CancellationToken ct) => inner.GetEventsAsync(id, ct);

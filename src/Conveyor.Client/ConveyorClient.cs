@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -115,8 +116,26 @@ public sealed class ConveyorClient(HttpClient http)
         PostAsync<BulkActionResult>($"{Jobs}/bulk", new BulkRequest(action, filter, dryRun), cancellationToken);
 
     /// <summary>
-    /// The job each time it changes (status, progress counters), ending with it finished. The server has no push stream
-    /// yet, so this polls every <paramref name="interval"/> (default 500 ms).
+    /// <c>GET /api/v1/jobs/{id}/stream</c>: the job's status and counters as they are, then each change, pushed by the server
+    /// (Server-Sent Events) until the job has finished. The stream can outlive <see cref="HttpClient.Timeout"/>: give this
+    /// client an infinite one to follow long jobs.
+    /// </summary>
+    public async IAsyncEnumerable<JobProgress> StreamJobAsync(Guid id, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{Jobs}/{id}/stream");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        await EnsureSuccessAsync(response, cancellationToken);
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        await foreach (var item in SseParser.Create(stream).EnumerateAsync(cancellationToken))
+        {
+            if (JsonSerializer.Deserialize<JobProgress>(item.Data, ClientJson.Options) is { } progress) yield return progress;
+        }
+    }
+
+    /// <summary>
+    /// The job each time it changes (status, progress counters), ending with it finished. It polls every
+    /// <paramref name="interval"/> (default 500 ms); <see cref="StreamJobAsync"/> has the server push each change instead.
     /// </summary>
     public async IAsyncEnumerable<Job> WatchJobAsync(Guid id, TimeSpan? interval = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

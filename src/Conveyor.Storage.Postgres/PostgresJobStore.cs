@@ -209,6 +209,18 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
         return JobPages.From(rows, total, query);
     }
 
+    private const string SelectChanged = $"SELECT {JobColumns.All} FROM jobs WHERE id = ANY(@ids) AND updated_at > @since";
+
+    public async Task<IReadOnlyList<Job>> ListChangedAsync(IReadOnlyCollection<Guid> ids, DateTimeOffset since, CancellationToken ct)
+    {
+        if (ids.Count == 0) return [];
+        await using var command = _dataSource.CreateCommand(SelectChanged);
+        Add(command, "ids", ids.ToArray());
+        Add(command, "since", since.Truncate());
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await PostgresRows.ReadJobsAsync(reader, ct);
+    }
+
     public async Task<long> CountAsync(JobQuery filter, CancellationToken ct)
     {
         var sql = ListSql(filter with { CountLimit = null });

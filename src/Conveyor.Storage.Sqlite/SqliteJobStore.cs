@@ -221,6 +221,22 @@ public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStor
         return JobPages.From(rows, total, query);
     }
 
+    public async Task<IReadOnlyList<Job>> ListChangedAsync(IReadOnlyCollection<Guid> ids, DateTimeOffset since, CancellationToken ct)
+    {
+        if (ids.Count == 0) return [];
+        await using var connection = await OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        var names = new List<string>(ids.Count);
+        foreach (var id in ids)
+        {
+            names.Add("@p" + names.Count);
+            command.Parameters.AddWithValue(names[^1], id.ToString());
+        }
+        command.CommandText = $"SELECT {JobColumns.All} FROM jobs WHERE id IN ({string.Join(", ", names)}) AND updated_at > @since";
+        command.Parameters.AddWithValue("@since", since.ToUnixTimeMicroseconds());
+        return await SqliteRows.ReadJobsAsync(command, ct);
+    }
+
     public async Task<long> CountAsync(JobQuery filter, CancellationToken ct)
     {
         var sql = ListSql(filter);

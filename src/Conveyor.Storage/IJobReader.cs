@@ -18,6 +18,12 @@ public interface IJobReader
     /// </summary>
     Task<IReadOnlyList<Guid>> ListIdsAsync(JobQuery filter, Guid? after, int limit, CancellationToken ct);
 
+    /// <summary>
+    /// Those of the jobs <paramref name="ids"/> whose <c>updated_at</c> is after <paramref name="since"/>: one statement
+    /// for every job a node's live views watch (<c>JobFeed</c>), however many views watch them.
+    /// </summary>
+    Task<IReadOnlyList<Job>> ListChangedAsync(IReadOnlyCollection<Guid> ids, DateTimeOffset since, CancellationToken ct);
+
     /// <summary>The job's events, oldest first; <c>null</c> when there is no such job.</summary>
     Task<IReadOnlyList<JobEvent>?> GetEventsAsync(Guid id, CancellationToken ct);
 

@@ -208,15 +208,18 @@ public abstract class AccessContract(Provider provider)
                 foreach (var (role, client) in keys)
                 {
                     // A fresh target per request, so an earlier cancel or revoke does not change what this one sees.
+                    // A stream ends only when its job has ended, so it gets a cancelled job (its one event, then the end).
                     var id = pattern.StartsWith("/api/v1/keys") ? (await CreateKeyAsync(server, Roles.Viewer)).Id
                         : pattern.StartsWith("/api/v1/sessions/") ? await CreateSessionAsync(server)
+                        : pattern.EndsWith("/stream") ? await CancelledJobAsync(server)
                         : pattern.StartsWith("/api/v1/jobs/{id}") && method != "GET" ? (await server.Client.CreateJobAsync(new { type = "noop" })).Id()
                         : job!.Id();
                     var path = pattern.Replace("{id}", id.ToString()).Replace("{job_id}", id.ToString());
                     var body = method == "POST" ? BodyFor(pattern) : null;
                     var (status, _, text) = pattern == "/api/v1/upload"
                         ? await UploadAsync(client, path)
-                        : await client.SendAsync(new HttpMethod(method), path, body);
+                        : await client.SendAsync(new HttpMethod(method), path, body,
+                            headers: pattern.EndsWith("/stream") ? new Dictionary<string, string> { ["Accept"] = "text/event-stream" } : null);
                     cases++;
                     var rank = Roles.Rank(role);
                     if (anonymous) Assert.True((int)status < 400, $"{method} {path} as {role}: {status} {text}");
@@ -228,6 +231,13 @@ public abstract class AccessContract(Provider provider)
             }
         }
         Assert.True(cases > 60, $"only {cases} cases");
+    }
+
+    private static async Task<Guid> CancelledJobAsync(TestServer server)
+    {
+        var id = (await server.Client.CreateJobAsync(new { type = "noop" })).Id();
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.SendAsync(HttpMethod.Post, $"/api/v1/jobs/{id}/cancel")).Status);
+        return id;
     }
 
     /// <summary>A one-file multipart upload, the only body the upload route takes.</summary>

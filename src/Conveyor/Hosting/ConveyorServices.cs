@@ -48,6 +48,8 @@ public static class ConveyorServices
         services.AddSingleton<IValidateOptions<UploadOptions>>(new OptionsValidator<UploadOptions>(o => o.Validate()));
         services.AddOptions<SourceOptions>().Bind(configuration.GetSection(SourceOptions.Section));
         services.AddOptions<RetentionOptions>().Bind(configuration.GetSection(RetentionOptions.Section));
+        services.AddOptions<JobFeedOptions>().Bind(configuration.GetSection(JobFeedOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<JobFeedOptions>>(new OptionsValidator<JobFeedOptions>(o => o.Validate()));
         return options;
     }
 
@@ -71,6 +73,8 @@ public static class ConveyorServices
         Schedules(configuration, _ => true);
         services.AddSingleton(sp => Schedules(configuration, sp.GetRequiredService<JobHandlerRegistry>().IsKnown));
         services.AddSingleton<BulkJobService>();
+        services.AddSingleton(sp => new JobFeed(sp.GetRequiredService<IJobReader>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<JobFeedOptions>>().Value, sp.GetRequiredService<ILogger<JobFeed>>()));
         services.AddSingleton<UploadService>();
         // Registered first so migrations run before the workers' first claim.
         services.AddHostedService(sp => ActivatorUtilities.CreateInstance<StartupTasks>(sp, createBootstrapKey));

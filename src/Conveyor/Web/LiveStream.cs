@@ -20,11 +20,9 @@ public static class LiveStream
     public sealed record Region(string TargetId, string Html, string Swap = "outerMorph", bool Covered = false);
 
     /// <summary>Whether the request asked for an event stream (htmx's SSE extension does; a plain GET of the address does not).</summary>
-    public static bool Accepts(HttpRequest request) =>
-        request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/event-stream", StringComparison.OrdinalIgnoreCase));
+    public static bool Accepts(HttpRequest request) => Api.EventStreamRequests.Accepts(request);
 
-    public static IResult NotAStream() => TypedResults.Problem(statusCode: StatusCodes.Status406NotAcceptable,
-        detail: "This address is an event stream: ask for it with Accept: text/event-stream.");
+    public static IResult NotAStream() => Api.EventStreamRequests.NotAStream();
 
     /// <summary>
     /// Renders <paramref name="render"/> each interval and yields a message with the regions that changed since the last

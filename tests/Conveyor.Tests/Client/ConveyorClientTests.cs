@@ -307,6 +307,7 @@ public sealed class ConveyorClientTests : IAsyncLifetime
         ["POST /api/v1/types/{name}/resume"] = nameof(ConveyorClient.ResumeTypeAsync),
         ["GET /api/v1/schedules"] = nameof(ConveyorClient.ListSchedulesAsync),
         ["POST /api/v1/jobs/bulk"] = nameof(ConveyorClient.BulkJobsAsync),
+        ["GET /api/v1/jobs/{id}/stream"] = nameof(ConveyorClient.StreamJobAsync),
         ["POST /api/v1/keys"] = nameof(ConveyorClient.CreateKeyAsync),
         ["GET /api/v1/keys"] = nameof(ConveyorClient.ListKeysAsync),
         ["DELETE /api/v1/keys/{id}"] = nameof(ConveyorClient.RevokeKeyAsync),

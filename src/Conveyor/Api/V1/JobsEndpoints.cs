@@ -90,6 +90,18 @@ public static class JobsEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithExamples(responses: [(200, ApiExamples.EventList)]);
 
+        group.MapGet("/{id}/stream", StreamAsync)
+            .RequireAuthorization(Policies.Viewer)
+            .WithName("StreamJob")
+            .WithSummary("A job's status and counters as Server-Sent Events, until it ends")
+            .WithDescription("text/event-stream: an event named job with the job's status and counters now, then one at each " +
+                "change (within about a second, from any node), ending after the job is succeeded, failed or cancelled. " +
+                "A client that reconnects gets the state it missed as its first event. Ask with Accept: text/event-stream (a 406 " +
+                "otherwise, so a plain GET never hangs on a job that has not ended). See docs/api.md for a browser example.")
+            .Produces<JobProgressResource>(StatusCodes.Status200OK, "text/event-stream")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status406NotAcceptable);
+
         group.MapDelete("/{id}", DeleteAsync)
             .RequireAuthorization(Policies.Operator)
             .Audited(AuditActions.JobCancel)
@@ -232,6 +244,31 @@ public static class JobsEndpoints
         return events is null
             ? Problems.NotFound($"Job {jobId}")
             : TypedResults.Ok(new JobEventListResource(jobId, events.Select(JobEventResource.From).ToList()));
+    }
+
+    /// <summary>The SSE event name of every stream event.</summary>
+    public const string StreamEvent = "job";
+
+    private static async Task<IResult> StreamAsync(string id, HttpContext context, IJobReader store, JobFeed feed, CancellationToken ct)
+    {
+        if (!Guid.TryParse(id, out var jobId)) return InvalidId();
+        if (await store.GetAsync(jobId, ct) is null) return Problems.NotFound($"Job {jobId}");
+        // As the dashboard's live addresses: only a client that asked for a stream gets one (EventSource and fetch with the
+        // header do), so a plain GET of a job that has not ended answers at once instead of holding the connection.
+        if (!EventStreamRequests.Accepts(context.Request)) return EventStreamRequests.NotAStream();
+        return TypedResults.ServerSentEvents(Events(feed.WatchAsync(jobId, ct)));
+
+        static async IAsyncEnumerable<System.Net.ServerSentEvents.SseItem<string>> Events(IAsyncEnumerable<Job> jobs)
+        {
+            await foreach (var job in jobs)
+            {
+                var data = System.Text.Json.JsonSerializer.Serialize(JobProgressResource.From(job), Json.ConveyorJson.Options);
+                yield return new System.Net.ServerSentEvents.SseItem<string>(data, StreamEvent)
+                {
+                    EventId = job.UpdatedAt.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                };
+            }
+        }
     }
 
     private static async Task<IResult> DeleteAsync(string id, HttpContext context, JobService jobs, CancellationToken ct)
