@@ -321,6 +321,10 @@ public sealed class ConveyorClient(HttpClient http)
     public async Task<IReadOnlyList<Schedule>> ListSchedulesAsync(CancellationToken cancellationToken = default) =>
         (await GetAsync<Items<Schedule>>("api/v1/schedules", cancellationToken)).List;
 
+    /// <summary><c>GET /api/v1/nodes</c>: every API and worker process, its heartbeat and workers, and which one leads.</summary>
+    public async Task<IReadOnlyList<Node>> ListNodesAsync(CancellationToken cancellationToken = default) =>
+        (await GetAsync<Items<Node>>("api/v1/nodes", cancellationToken)).List;
+
     // ---- keys and audit (admin) ----
 
     /// <summary><c>POST /api/v1/keys</c>: the new key, shown this once.</summary>

@@ -12,7 +12,7 @@ namespace Conveyor.Storage.Postgres;
 /// locking read, then every write with COMMIT); claims are one statement with <c>FOR UPDATE SKIP LOCKED</c>;
 /// wake-ups travel by LISTEN/NOTIFY.
 /// </summary>
-public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditStore, IRecordStore, ITypeControl, IScheduleStore, ISessionStore, IDemoData, IJobRetention, IJobStatistics, IStoreDriver, IAsyncDisposable, IDisposable
+public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditStore, IRecordStore, ITypeControl, IScheduleStore, ISessionStore, IDemoData, IJobRetention, IJobStatistics, INodeRegistry, IStoreDriver, IAsyncDisposable, IDisposable
 {
     /// <summary>The NOTIFY channel that tells workers on every node that work is due.</summary>
     public const string Channel = "conveyor_jobs";
@@ -596,6 +596,79 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
         await using var r = await command.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct)) events.Add(PostgresAuditRows.Read(r));
         return events;
+    }
+
+    private const string NodeColumns = "id, kind, version, started_at, heartbeat_at, workers, workers_busy, jobs_held, is_leader";
+
+    private const string UpsertNode = $"""
+        INSERT INTO nodes ({NodeColumns}) VALUES (@id, @kind, @version, @started_at, @heartbeat_at, @workers, @workers_busy, @jobs_held, @is_leader)
+        ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, version = excluded.version, started_at = excluded.started_at,
+            heartbeat_at = excluded.heartbeat_at, workers = excluded.workers, workers_busy = excluded.workers_busy,
+            jobs_held = excluded.jobs_held, is_leader = excluded.is_leader
+        """;
+
+    public async Task HeartbeatAsync(NodeRecord node, CancellationToken ct)
+    {
+        await using var command = _dataSource.CreateCommand(UpsertNode);
+        Add(command, "id", node.Id);
+        Add(command, "kind", node.Kind);
+        Add(command, "version", node.Version);
+        Add(command, "started_at", node.StartedAt.Truncate());
+        Add(command, "heartbeat_at", node.HeartbeatAt.Truncate());
+        Add(command, "workers", node.Workers);
+        Add(command, "workers_busy", node.WorkersBusy);
+        Add(command, "jobs_held", node.JobsHeld);
+        Add(command, "is_leader", node.IsLeader);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>The nodes, then the running jobs of each (the lease index holds every running job).</summary>
+    private const string SelectNodes = $"""
+        SELECT {NodeColumns} FROM nodes ORDER BY started_at, id;
+        SELECT lease_owner, id FROM (
+            SELECT lease_owner, id, row_number() OVER (PARTITION BY lease_owner ORDER BY started_at, id) AS n
+            FROM jobs WHERE status = 'running' AND lease_owner = ANY(ARRAY(SELECT id FROM nodes))) held
+        WHERE n <= @per_node ORDER BY lease_owner, n
+        """;
+
+    public async Task<IReadOnlyList<NodeRecord>> ListNodesAsync(int jobsPerNode, CancellationToken ct)
+    {
+        await using var command = _dataSource.CreateCommand(SelectNodes);
+        Add(command, "per_node", jobsPerNode);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var nodes = new List<NodeRecord>();
+        while (await reader.ReadAsync(ct))
+        {
+            nodes.Add(new NodeRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), PostgresRows.Time(reader, 3),
+                PostgresRows.Time(reader, 4), reader.GetInt32(5), reader.GetInt32(6), reader.GetInt32(7), reader.GetBoolean(8)));
+        }
+        var held = new Dictionary<string, List<Guid>>(StringComparer.Ordinal);
+        await reader.NextResultAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var owner = reader.GetString(0);
+            if (!held.TryGetValue(owner, out var ids)) held[owner] = ids = [];
+            ids.Add(reader.GetGuid(1));
+        }
+        return nodes.Select(n => n with { RunningJobs = held.GetValueOrDefault(n.Id) ?? [] }).ToList();
+    }
+
+    private const string DeleteStaleNodes = "DELETE FROM nodes WHERE heartbeat_at < @before";
+
+    public async Task<int> PruneNodesAsync(DateTimeOffset staleBefore, CancellationToken ct)
+    {
+        await using var command = _dataSource.CreateCommand(DeleteStaleNodes);
+        Add(command, "before", staleBefore.Truncate());
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private const string DeleteNode = "DELETE FROM nodes WHERE id = @id";
+
+    public async Task RemoveNodeAsync(string id, CancellationToken ct)
+    {
+        await using var command = _dataSource.CreateCommand(DeleteNode);
+        Add(command, "id", id);
+        await command.ExecuteNonQueryAsync(ct);
     }
 
     public async ValueTask DisposeAsync()

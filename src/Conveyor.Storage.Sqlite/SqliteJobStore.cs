@@ -12,7 +12,7 @@ namespace Conveyor.Storage.Sqlite;
 /// process on the same file waits on the busy timeout instead of failing half-way. Status changes are the shared
 /// <see cref="StoreOrchestration"/> over this driver's transactions (<see cref="SqliteWriteTransaction"/>).
 /// </summary>
-public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStore, IRecordStore, ITypeControl, IScheduleStore, ISessionStore, IDemoData, IJobRetention, IJobStatistics, IStoreDriver, IDisposable
+public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStore, IRecordStore, ITypeControl, IScheduleStore, ISessionStore, IDemoData, IJobRetention, IJobStatistics, INodeRegistry, IStoreDriver, IDisposable
 {
     private const string Prefix = "Conveyor.Storage.Sqlite.Migrations.";
 
@@ -591,6 +591,83 @@ public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStor
         command.Parameters.AddWithValue("@limit", limit);
         return await SqliteAuditRows.ReadAsync(command, ct);
     }
+
+    private const string NodeColumns = "id, kind, version, started_at, heartbeat_at, workers, workers_busy, jobs_held, is_leader";
+
+    public async Task HeartbeatAsync(NodeRecord node, CancellationToken ct)
+    {
+        await WriteAsync(async (connection, tx) =>
+        {
+            await using var upsert = Command(connection, tx, $"""
+                INSERT INTO nodes ({NodeColumns}) VALUES (@id, @kind, @version, @started_at, @heartbeat_at, @workers, @workers_busy, @jobs_held, @is_leader)
+                ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, version = excluded.version, started_at = excluded.started_at,
+                    heartbeat_at = excluded.heartbeat_at, workers = excluded.workers, workers_busy = excluded.workers_busy,
+                    jobs_held = excluded.jobs_held, is_leader = excluded.is_leader
+                """);
+            upsert.Parameters.AddWithValue("@id", node.Id);
+            upsert.Parameters.AddWithValue("@kind", node.Kind);
+            upsert.Parameters.AddWithValue("@version", node.Version);
+            upsert.Parameters.AddWithValue("@started_at", node.StartedAt.ToUnixTimeMicroseconds());
+            upsert.Parameters.AddWithValue("@heartbeat_at", node.HeartbeatAt.ToUnixTimeMicroseconds());
+            upsert.Parameters.AddWithValue("@workers", node.Workers);
+            upsert.Parameters.AddWithValue("@workers_busy", node.WorkersBusy);
+            upsert.Parameters.AddWithValue("@jobs_held", node.JobsHeld);
+            upsert.Parameters.AddWithValue("@is_leader", node.IsLeader ? 1 : 0);
+            return await upsert.ExecuteNonQueryAsync(ct);
+        }, ct);
+    }
+
+    public async Task<IReadOnlyList<NodeRecord>> ListNodesAsync(int jobsPerNode, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var tx = connection.BeginTransaction(deferred: true);
+        var nodes = new List<NodeRecord>();
+        await using (var select = Command(connection, tx, $"SELECT {NodeColumns} FROM nodes ORDER BY started_at, id"))
+        await using (var reader = await select.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                nodes.Add(new NodeRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2),
+                    Microseconds.FromUnixTimeMicroseconds(reader.GetInt64(3)), Microseconds.FromUnixTimeMicroseconds(reader.GetInt64(4)),
+                    reader.GetInt32(5), reader.GetInt32(6), reader.GetInt32(7), reader.GetInt64(8) != 0));
+            }
+        }
+        var held = new Dictionary<string, List<Guid>>(StringComparer.Ordinal);
+        await using (var jobs = Command(connection, tx, """
+            SELECT lease_owner, id FROM (
+                SELECT lease_owner, id, row_number() OVER (PARTITION BY lease_owner ORDER BY started_at, id) AS n
+                FROM jobs WHERE status = 'running' AND lease_owner IN (SELECT id FROM nodes))
+            WHERE n <= @per_node ORDER BY lease_owner, n
+            """))
+        {
+            jobs.Parameters.AddWithValue("@per_node", jobsPerNode);
+            await using var reader = await jobs.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var owner = reader.GetString(0);
+                if (!held.TryGetValue(owner, out var ids)) held[owner] = ids = [];
+                ids.Add(Guid.Parse(reader.GetString(1)));
+            }
+        }
+        await tx.CommitAsync(ct);
+        return nodes.Select(n => n with { RunningJobs = held.GetValueOrDefault(n.Id) ?? [] }).ToList();
+    }
+
+    public async Task<int> PruneNodesAsync(DateTimeOffset staleBefore, CancellationToken ct) =>
+        await WriteAsync(async (connection, tx) =>
+        {
+            await using var delete = Command(connection, tx, "DELETE FROM nodes WHERE heartbeat_at < @before");
+            delete.Parameters.AddWithValue("@before", staleBefore.ToUnixTimeMicroseconds());
+            return await delete.ExecuteNonQueryAsync(ct);
+        }, ct);
+
+    public async Task RemoveNodeAsync(string id, CancellationToken ct) =>
+        await WriteAsync(async (connection, tx) =>
+        {
+            await using var delete = Command(connection, tx, "DELETE FROM nodes WHERE id = @id");
+            delete.Parameters.AddWithValue("@id", id);
+            return await delete.ExecuteNonQueryAsync(ct);
+        }, ct);
 
     public void Dispose() => _writeLock.Dispose();
 

@@ -20,6 +20,9 @@ public sealed class WorkerOptions
     /// <summary>The safety-net poll when no wake-up arrives.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long after its last heartbeat a node's registry row is pruned (by the leader).</summary>
+    public TimeSpan NodeStaleAfter { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>How often expired leases are looked for.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -75,6 +78,8 @@ public sealed class WorkerOptions
         if (HeartbeatInterval <= TimeSpan.Zero || HeartbeatInterval >= LeaseDuration)
             yield return $"{Section}:HeartbeatInterval must be positive and shorter than {Section}:LeaseDuration.";
         if (PollInterval <= TimeSpan.Zero) yield return $"{Section}:PollInterval must be positive.";
+        if (NodeStaleAfter <= 2 * HeartbeatInterval)
+            yield return $"{Section}:NodeStaleAfter must be more than twice {Section}:HeartbeatInterval.";
         if (SweepInterval <= TimeSpan.Zero) yield return $"{Section}:SweepInterval must be positive.";
         if (ShutdownGrace < TimeSpan.Zero) yield return $"{Section}:ShutdownGrace cannot be negative.";
         if (RetryBaseDelay < TimeSpan.Zero || RetryMaxDelay < RetryBaseDelay)

@@ -57,6 +57,12 @@ public sealed class WorkerRuntime : IHostedService, IAsyncDisposable
     /// <summary>Jobs whose handlers are running in this process now.</summary>
     public int RunningCount => _held.RunningCount;
 
+    /// <summary>Every job this process holds a lease on: waiting, running or completing.</summary>
+    public int HeldCount => _held.Count;
+
+    /// <summary>Whether this process runs workers (<see cref="WorkerOptions.Count"/> above 0, and started).</summary>
+    public bool Started => _started;
+
     /// <summary>Claimed jobs waiting here for a free worker (at most <see cref="WorkerOptions.Prefetch"/> beyond the workers).</summary>
     public int BufferedCount => _held.BufferedCount;
 

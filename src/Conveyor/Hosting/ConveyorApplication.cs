@@ -35,7 +35,7 @@ public static class ConveyorApplication
         var options = services.AddConveyorCore(configuration, createBootstrapKey: true);
         services.AddConveyorAuth(options.Auth);
         services.AddConveyorKeyRing(options);
-        services.AddConveyorWorkers(configuration);
+        services.AddConveyorWorkers(configuration, Workers.Nodes.NodeKind.Serve);
         services.AddDashboard();
         services.AddConveyorTelemetry(configuration, server: true);
         services.AddSingleton<StoreMetrics>();
@@ -90,6 +90,7 @@ public static class ConveyorApplication
         api.MapIngestionV1();
         api.MapDataV1();
         api.MapKeysV1();
+        api.MapNodesV1();
         api.MapAuditV1();
         api.MapTypesV1();
         api.MapSchedulesV1();

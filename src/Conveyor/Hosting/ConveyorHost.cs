@@ -32,7 +32,7 @@ public static class ConveyorHost
     public static IHost BuildWorker(string[] args)
     {
         var builder = CreateStoreHostBuilder(args);
-        builder.Services.AddConveyorWorkers(builder.Configuration);
+        builder.Services.AddConveyorWorkers(builder.Configuration, Workers.Nodes.NodeKind.Worker);
         builder.Services.AddConveyorTelemetry(builder.Configuration, server: false);
         return builder.Build();
     }

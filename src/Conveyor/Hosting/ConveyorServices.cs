@@ -15,6 +15,7 @@ using Conveyor.Sessions.Pipeline;
 using Conveyor.Sessions.Transcription;
 using Conveyor.Workers.Leadership;
 using Conveyor.Workers.Maintenance;
+using Conveyor.Workers.Nodes;
 using Microsoft.Extensions.Options;
 
 namespace Conveyor.Hosting;
@@ -111,10 +112,16 @@ public static class ConveyorServices
         services.AddSingleton<SessionService>();
     }
 
-    public static IServiceCollection AddConveyorWorkers(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddConveyorWorkers(this IServiceCollection services, IConfiguration configuration, string kind)
     {
         services.AddSingleton(WorkerIdentity.ForThisProcess());
+        services.AddSingleton(new NodeKind(kind, typeof(ConveyorServices).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown"));
         services.AddSingleton<WorkerRuntime>();
+        // Before the workers, so it stops after them: the row goes only once the node has handed its jobs back.
+        services.AddSingleton<NodeHeartbeat>();
+        services.AddHostedService(sp => sp.GetRequiredService<NodeHeartbeat>());
         services.AddHostedService(sp => sp.GetRequiredService<WorkerRuntime>());
         // Every node is a candidate for leader; the maintenance services run on the leader only. Registered after the
         // workers, so they stop first: the leader resigns before the workers' grace period, and another node takes over.
@@ -124,6 +131,7 @@ public static class ConveyorServices
         services.AddSingleton<IMaintenanceService, PeriodicEnqueuer>();
         services.AddSingleton<IMaintenanceService, JobPruner>();
         services.AddSingleton<IMaintenanceService, UploadSweeper>();
+        services.AddSingleton<IMaintenanceService, NodePruner>();
         services.AddHostedService<MaintenanceRunner>();
         var grace = configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>()?.ShutdownGrace ?? new WorkerOptions().ShutdownGrace;
         services.Configure<HostOptions>(o => o.ShutdownTimeout = grace + TimeSpan.FromSeconds(15));

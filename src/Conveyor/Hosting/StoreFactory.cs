@@ -56,7 +56,7 @@ public static class StoreFactory
 
     /// <summary>Registers the one driver instance under every part of the storage contract, so each consumer asks for its part.</summary>
     private static void AddParts<TStore>(IServiceCollection services)
-        where TStore : class, IJobStore, IRecordStore, IApiKeyStore, IAuditStore, ISessionStore, IDemoData
+        where TStore : class, IJobStore, IRecordStore, IApiKeyStore, IAuditStore, ISessionStore, IDemoData, INodeRegistry
     {
         services.AddSingleton<IJobStore>(sp => sp.GetRequiredService<TStore>());
         services.AddSingleton<IStoreLifecycle>(sp => sp.GetRequiredService<TStore>());
@@ -80,5 +80,6 @@ public static class StoreFactory
         services.AddSingleton<IDemoData>(sp => sp.GetRequiredService<TStore>());
         services.AddSingleton<IJobRetention>(sp => (IJobRetention)sp.GetRequiredService<TStore>());
         services.AddSingleton<IJobStatistics>(sp => (IJobStatistics)sp.GetRequiredService<TStore>());
+        services.AddSingleton<INodeRegistry>(sp => sp.GetRequiredService<TStore>());
     }
 }

@@ -308,6 +308,7 @@ public sealed class ConveyorClientTests : IAsyncLifetime
         ["GET /api/v1/schedules"] = nameof(ConveyorClient.ListSchedulesAsync),
         ["POST /api/v1/jobs/bulk"] = nameof(ConveyorClient.BulkJobsAsync),
         ["GET /api/v1/jobs/{id}/stream"] = nameof(ConveyorClient.StreamJobAsync),
+        ["GET /api/v1/nodes"] = nameof(ConveyorClient.ListNodesAsync),
         ["POST /api/v1/keys"] = nameof(ConveyorClient.CreateKeyAsync),
         ["GET /api/v1/keys"] = nameof(ConveyorClient.ListKeysAsync),
         ["DELETE /api/v1/keys/{id}"] = nameof(ConveyorClient.RevokeKeyAsync),
