@@ -325,6 +325,9 @@ public sealed class ConveyorClient(HttpClient http)
     public async Task<IReadOnlyList<Node>> ListNodesAsync(CancellationToken cancellationToken = default) =>
         (await GetAsync<Items<Node>>("api/v1/nodes", cancellationToken)).List;
 
+    /// <summary><c>GET /api/v1/stats</c>: throughput, queue depth, failure rate and run times of the last 24 hours.</summary>
+    public Task<Stats> GetStatsAsync(CancellationToken cancellationToken = default) => GetAsync<Stats>("api/v1/stats", cancellationToken);
+
     // ---- keys and audit (admin) ----
 
     /// <summary><c>POST /api/v1/keys</c>: the new key, shown this once.</summary>

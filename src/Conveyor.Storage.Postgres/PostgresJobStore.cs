@@ -12,7 +12,7 @@ namespace Conveyor.Storage.Postgres;
 /// locking read, then every write with COMMIT); claims are one statement with <c>FOR UPDATE SKIP LOCKED</c>;
 /// wake-ups travel by LISTEN/NOTIFY.
 /// </summary>
-public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditStore, IRecordStore, ITypeControl, IScheduleStore, ISessionStore, IDemoData, IJobRetention, IJobStatistics, INodeRegistry, IStoreDriver, IAsyncDisposable, IDisposable
+public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditStore, IRecordStore, ITypeControl, IScheduleStore, ISessionStore, IDemoData, IJobRetention, IJobStatistics, INodeRegistry, IJobStats, IStoreDriver, IAsyncDisposable, IDisposable
 {
     /// <summary>The NOTIFY channel that tells workers on every node that work is due.</summary>
     public const string Channel = "conveyor_jobs";
@@ -596,6 +596,46 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
         await using var r = await command.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct)) events.Add(PostgresAuditRows.Read(r));
         return events;
+    }
+
+    /// <summary>
+    /// The charts in one round trip: ended jobs per minute (the completed_at index), the depth by status, and the run
+    /// times by type. Minutes are cut in UTC whatever the session's time zone.
+    /// </summary>
+    private const string SelectStats = """
+        SELECT date_trunc('minute', completed_at AT TIME ZONE 'UTC') AS minute,
+               count(*) FILTER (WHERE status = 'succeeded'), count(*) FILTER (WHERE status = 'failed'),
+               count(*) FILTER (WHERE status = 'cancelled')
+        FROM jobs WHERE completed_at >= @from AND completed_at < @to AND status IN ('succeeded', 'failed', 'cancelled')
+        GROUP BY 1 ORDER BY 1;
+        SELECT status, count(*) FROM jobs GROUP BY status;
+        SELECT type, count(*),
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - started_at)),
+               percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - started_at))
+        FROM jobs WHERE completed_at >= @from AND completed_at < @to AND status IN ('succeeded', 'failed') AND started_at IS NOT NULL
+        GROUP BY type ORDER BY type
+        """;
+
+    public async Task<JobStats> ReadStatsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        await using var command = _dataSource.CreateCommand(SelectStats);
+        Add(command, "from", from.Truncate());
+        Add(command, "to", to.Truncate());
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var finished = new List<FinishedMinute>();
+        while (await reader.ReadAsync(ct))
+        {
+            var minute = new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(0), DateTimeKind.Utc));
+            finished.Add(new FinishedMinute(minute, reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3)));
+        }
+        var depth = new Dictionary<JobStatus, long>();
+        await reader.NextResultAsync(ct);
+        while (await reader.ReadAsync(ct)) depth[JobStatusNames.Parse(reader.GetString(0))] = reader.GetInt64(1);
+        var runTimes = new List<RunTimeByType>();
+        await reader.NextResultAsync(ct);
+        while (await reader.ReadAsync(ct))
+            runTimes.Add(new RunTimeByType(reader.GetString(0), reader.GetInt64(1), reader.GetDouble(2), reader.GetDouble(3)));
+        return new JobStats(finished, depth, runTimes);
     }
 
     private const string NodeColumns = "id, kind, version, started_at, heartbeat_at, workers, workers_busy, jobs_held, is_leader";

@@ -12,7 +12,7 @@ namespace Conveyor.Storage.Sqlite;
 /// process on the same file waits on the busy timeout instead of failing half-way. Status changes are the shared
 /// <see cref="StoreOrchestration"/> over this driver's transactions (<see cref="SqliteWriteTransaction"/>).
 /// </summary>
-public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStore, IRecordStore, ITypeControl, IScheduleStore, ISessionStore, IDemoData, IJobRetention, IJobStatistics, INodeRegistry, IStoreDriver, IDisposable
+public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStore, IRecordStore, ITypeControl, IScheduleStore, ISessionStore, IDemoData, IJobRetention, IJobStatistics, INodeRegistry, IJobStats, IStoreDriver, IDisposable
 {
     private const string Prefix = "Conveyor.Storage.Sqlite.Migrations.";
 
@@ -590,6 +590,67 @@ public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStor
         command.Parameters.AddWithValue("@after", afterSeq);
         command.Parameters.AddWithValue("@limit", limit);
         return await SqliteAuditRows.ReadAsync(command, ct);
+    }
+
+    public async Task<JobStats> ReadStatsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var tx = connection.BeginTransaction(deferred: true);
+        var finished = new List<FinishedMinute>();
+        await using (var minutes = Command(connection, tx, """
+            SELECT completed_at / 60000000 AS minute, sum(status = 'succeeded'), sum(status = 'failed'), sum(status = 'cancelled')
+            FROM jobs WHERE completed_at >= @from AND completed_at < @to AND status IN ('succeeded', 'failed', 'cancelled')
+            GROUP BY 1 ORDER BY 1
+            """))
+        {
+            minutes.Parameters.AddWithValue("@from", from.ToUnixTimeMicroseconds());
+            minutes.Parameters.AddWithValue("@to", to.ToUnixTimeMicroseconds());
+            await using var reader = await minutes.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                finished.Add(new FinishedMinute(DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64(0) * 60), reader.GetInt64(1),
+                    reader.GetInt64(2), reader.GetInt64(3)));
+            }
+        }
+        var depth = new Dictionary<JobStatus, long>();
+        await using (var statuses = Command(connection, tx, "SELECT status, count(*) FROM jobs GROUP BY status"))
+        await using (var reader = await statuses.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct)) depth[JobStatusNames.Parse(reader.GetString(0))] = reader.GetInt64(1);
+        }
+        // SQLite has no percentile_cont: the run times come ordered by type, and each type's percentiles are cut here.
+        var runTimes = new List<RunTimeByType>();
+        await using (var durations = Command(connection, tx, """
+            SELECT type, completed_at - started_at AS micros FROM jobs
+            WHERE completed_at >= @from AND completed_at < @to AND status IN ('succeeded', 'failed') AND started_at IS NOT NULL
+            ORDER BY type, micros
+            """))
+        {
+            durations.Parameters.AddWithValue("@from", from.ToUnixTimeMicroseconds());
+            durations.Parameters.AddWithValue("@to", to.ToUnixTimeMicroseconds());
+            await using var reader = await durations.ExecuteReaderAsync(ct);
+            string? type = null;
+            var seconds = new List<double>();
+            void Flush()
+            {
+                if (type is null) return;
+                runTimes.Add(new RunTimeByType(type, seconds.Count, Percentiles.Continuous(seconds, 0.5), Percentiles.Continuous(seconds, 0.95)));
+                seconds.Clear();
+            }
+            while (await reader.ReadAsync(ct))
+            {
+                var rowType = reader.GetString(0);
+                if (rowType != type)
+                {
+                    Flush();
+                    type = rowType;
+                }
+                seconds.Add(reader.GetInt64(1) / 1_000_000.0);
+            }
+            Flush();
+        }
+        await tx.CommitAsync(ct);
+        return new JobStats(finished, depth, runTimes);
     }
 
     private const string NodeColumns = "id, kind, version, started_at, heartbeat_at, workers, workers_busy, jobs_held, is_leader";

@@ -30,6 +30,7 @@ public static class OpenApiContract
         ["Types"] = "Job types: their cluster-wide concurrency and rate limits, and the pause switch operators flip (audited).",
         ["Schedules"] = "Periodic jobs from configuration, with when each next fires and what its last tick enqueued.",
         ["Nodes"] = "The node registry: every API and worker process, its heartbeat, workers, held jobs and whether it leads.",
+        ["Stats"] = "The numbers behind the dashboard's charts: throughput, queue depth, failure rate and run times.",
         ["Seed 002: job status"] = "Seed 002's read-only status routes, served from the same jobs (cache first, then the store).",
         ["Seed 003: ingestion status"] = "Seed 003's ingestion job routes and their shapes, served from the same jobs.",
         ["Seeds 000/001: admin jobs"] = "Seeds 000 and 001's admin routes and their shapes, served from the same jobs.",

@@ -91,6 +91,7 @@ public static class ConveyorApplication
         api.MapDataV1();
         api.MapKeysV1();
         api.MapNodesV1();
+        api.MapStatsV1();
         api.MapAuditV1();
         api.MapTypesV1();
         api.MapSchedulesV1();

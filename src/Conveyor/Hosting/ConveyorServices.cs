@@ -74,6 +74,7 @@ public static class ConveyorServices
         Schedules(configuration, _ => true);
         services.AddSingleton(sp => Schedules(configuration, sp.GetRequiredService<JobHandlerRegistry>().IsKnown));
         services.AddSingleton<BulkJobService>();
+        services.AddSingleton<StatsService>();
         services.AddSingleton(sp => new JobFeed(sp.GetRequiredService<IJobReader>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<JobFeedOptions>>().Value, sp.GetRequiredService<ILogger<JobFeed>>()));
         services.AddSingleton<UploadService>();

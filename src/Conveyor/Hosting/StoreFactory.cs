@@ -56,7 +56,7 @@ public static class StoreFactory
 
     /// <summary>Registers the one driver instance under every part of the storage contract, so each consumer asks for its part.</summary>
     private static void AddParts<TStore>(IServiceCollection services)
-        where TStore : class, IJobStore, IRecordStore, IApiKeyStore, IAuditStore, ISessionStore, IDemoData, INodeRegistry
+        where TStore : class, IJobStore, IRecordStore, IApiKeyStore, IAuditStore, ISessionStore, IDemoData, INodeRegistry, IJobStats
     {
         services.AddSingleton<IJobStore>(sp => sp.GetRequiredService<TStore>());
         services.AddSingleton<IStoreLifecycle>(sp => sp.GetRequiredService<TStore>());
@@ -81,5 +81,6 @@ public static class StoreFactory
         services.AddSingleton<IJobRetention>(sp => (IJobRetention)sp.GetRequiredService<TStore>());
         services.AddSingleton<IJobStatistics>(sp => (IJobStatistics)sp.GetRequiredService<TStore>());
         services.AddSingleton<INodeRegistry>(sp => sp.GetRequiredService<TStore>());
+        services.AddSingleton<IJobStats>(sp => sp.GetRequiredService<TStore>());
     }
 }

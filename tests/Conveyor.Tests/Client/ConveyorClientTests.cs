@@ -309,6 +309,7 @@ public sealed class ConveyorClientTests : IAsyncLifetime
         ["POST /api/v1/jobs/bulk"] = nameof(ConveyorClient.BulkJobsAsync),
         ["GET /api/v1/jobs/{id}/stream"] = nameof(ConveyorClient.StreamJobAsync),
         ["GET /api/v1/nodes"] = nameof(ConveyorClient.ListNodesAsync),
+        ["GET /api/v1/stats"] = nameof(ConveyorClient.GetStatsAsync),
         ["POST /api/v1/keys"] = nameof(ConveyorClient.CreateKeyAsync),
         ["GET /api/v1/keys"] = nameof(ConveyorClient.ListKeysAsync),
         ["DELETE /api/v1/keys/{id}"] = nameof(ConveyorClient.RevokeKeyAsync),
