@@ -133,6 +133,10 @@ public sealed class ConveyorClient(HttpClient http)
         }
     }
 
+    /// <summary><c>GET /api/v1/jobs/{id}/log</c>: the lines its handler logged for it (the newest 1,000), oldest first, after <paramref name="after"/>.</summary>
+    public async Task<IReadOnlyList<JobLogLine>> GetJobLogAsync(Guid id, long? after = null, CancellationToken cancellationToken = default) =>
+        (await GetAsync<JobLog>($"{Jobs}/{id}/log" + Query([("after", after?.ToString(CultureInfo.InvariantCulture))]), cancellationToken)).Items;
+
     /// <summary>
     /// The job each time it changes (status, progress counters), ending with it finished. It polls every
     /// <paramref name="interval"/> (default 500 ms); <see cref="StreamJobAsync"/> has the server push each change instead.
@@ -364,6 +368,8 @@ public sealed class ConveyorClient(HttpClient http)
     private sealed record EventList(Guid JobId, IReadOnlyList<JobEvent> Items);
 
     private sealed record Items<T>(IReadOnlyList<T> List);
+
+    private sealed record JobLog(Guid JobId, IReadOnlyList<JobLogLine> Items);
 
     private sealed record BulkRequest(string Action, BulkFilter Filter, bool DryRun);
 

@@ -12,7 +12,7 @@ namespace Conveyor.Storage.Postgres;
 /// locking read, then every write with COMMIT); claims are one statement with <c>FOR UPDATE SKIP LOCKED</c>;
 /// wake-ups travel by LISTEN/NOTIFY.
 /// </summary>
-public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditStore, IRecordStore, ITypeControl, IScheduleStore, ISessionStore, IDemoData, IJobRetention, IJobStatistics, INodeRegistry, IJobStats, IStoreDriver, IAsyncDisposable, IDisposable
+public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditStore, IRecordStore, ITypeControl, IScheduleStore, ISessionStore, IDemoData, IJobRetention, IJobStatistics, INodeRegistry, IJobStats, IJobLog, IStoreDriver, IAsyncDisposable, IDisposable
 {
     /// <summary>The NOTIFY channel that tells workers on every node that work is due.</summary>
     public const string Channel = "conveyor_jobs";
@@ -636,6 +636,68 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
         while (await reader.ReadAsync(ct))
             runTimes.Add(new RunTimeByType(reader.GetString(0), reader.GetInt64(1), reader.GetDouble(2), reader.GetDouble(3)));
         return new JobStats(finished, depth, runTimes);
+    }
+
+    /// <summary>
+    /// Numbers the new lines after each job's last (one writer per job at a time: its lease holder), inserts those of jobs
+    /// that exist, then drops each job's lines older than the newest @keep. The DELETE's snapshot does not see this
+    /// statement's inserts, so the caller passes at most @keep lines per job.
+    /// </summary>
+    private const string AppendLog = """
+        WITH input AS (
+            SELECT * FROM unnest(@job_id::uuid[], @at::timestamptz[], @attempt::integer[], @level::text[], @message::text[],
+                @skipped::bigint[]) WITH ORDINALITY AS i (job_id, at, attempt, level, message, skipped, ord)
+        ), numbered AS (
+            SELECT i.*, coalesce((SELECT max(l.seq) FROM job_log l WHERE l.job_id = i.job_id), 0)
+                + sum(1 + i.skipped) OVER (PARTITION BY i.job_id ORDER BY i.ord) AS seq
+            FROM input i WHERE EXISTS (SELECT 1 FROM jobs j WHERE j.id = i.job_id)
+        ), inserted AS (
+            INSERT INTO job_log (job_id, seq, at, attempt, level, message)
+            SELECT job_id, seq, at, attempt, level, message FROM numbered ORDER BY job_id, seq
+            ON CONFLICT DO NOTHING
+            RETURNING job_id, seq
+        )
+        DELETE FROM job_log l USING (SELECT job_id, max(seq) AS top FROM inserted GROUP BY job_id) t
+        WHERE l.job_id = t.job_id AND l.seq <= t.top - @keep
+        """;
+
+    public async Task AppendLogAsync(IReadOnlyList<JobLogLine> lines, int keepPerJob, CancellationToken ct)
+    {
+        var kept = JobLogLines.Newest(lines, keepPerJob);
+        if (kept.Count == 0) return;
+        await using var command = _dataSource.CreateCommand(AppendLog);
+        var c = new PostgresParameters(command.Parameters);
+        c.Column("job_id", kept, l => l.JobId);
+        c.Column("at", kept, l => l.At.Truncate());
+        c.Column("attempt", kept, l => l.Attempt);
+        c.Column("level", kept, l => l.Level);
+        c.Column("message", kept, l => l.Message);
+        c.Column("skipped", kept, l => l.SkippedBefore);
+        c.Value("keep", (long)keepPerJob);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>The job's lines after @after; one row of NULLs first tells an existing job without lines from none.</summary>
+    private const string SelectLog = """
+        SELECT l.seq, l.at, l.attempt, l.level, l.message
+        FROM jobs j LEFT JOIN job_log l ON l.job_id = j.id AND l.seq > @after
+        WHERE j.id = @id ORDER BY l.seq
+        """;
+
+    public async Task<IReadOnlyList<JobLogLine>?> ReadLogAsync(Guid jobId, long afterSeq, CancellationToken ct)
+    {
+        await using var command = _dataSource.CreateCommand(SelectLog);
+        Add(command, "id", jobId);
+        Add(command, "after", afterSeq);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        List<JobLogLine>? lines = null;
+        while (await reader.ReadAsync(ct))
+        {
+            lines ??= [];
+            if (reader.IsDBNull(0)) continue;
+            lines.Add(new JobLogLine(jobId, PostgresRows.Time(reader, 1), reader.GetInt32(2), reader.GetString(3), reader.GetString(4), reader.GetInt64(0)));
+        }
+        return lines;
     }
 
     private const string NodeColumns = "id, kind, version, started_at, heartbeat_at, workers, workers_busy, jobs_held, is_leader";

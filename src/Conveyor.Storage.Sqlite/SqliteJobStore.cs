@@ -12,7 +12,7 @@ namespace Conveyor.Storage.Sqlite;
 /// process on the same file waits on the busy timeout instead of failing half-way. Status changes are the shared
 /// <see cref="StoreOrchestration"/> over this driver's transactions (<see cref="SqliteWriteTransaction"/>).
 /// </summary>
-public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStore, IRecordStore, ITypeControl, IScheduleStore, ISessionStore, IDemoData, IJobRetention, IJobStatistics, INodeRegistry, IJobStats, IStoreDriver, IDisposable
+public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStore, IRecordStore, ITypeControl, IScheduleStore, ISessionStore, IDemoData, IJobRetention, IJobStatistics, INodeRegistry, IJobStats, IJobLog, IStoreDriver, IDisposable
 {
     private const string Prefix = "Conveyor.Storage.Sqlite.Migrations.";
 
@@ -651,6 +651,81 @@ public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStor
         }
         await tx.CommitAsync(ct);
         return new JobStats(finished, depth, runTimes);
+    }
+
+    public async Task AppendLogAsync(IReadOnlyList<JobLogLine> lines, int keepPerJob, CancellationToken ct)
+    {
+        var kept = JobLogLines.Newest(lines, keepPerJob);
+        if (kept.Count == 0) return;
+        await WriteAsync(async (connection, tx) =>
+        {
+            await using var last = Command(connection, tx,
+                "SELECT EXISTS (SELECT 1 FROM jobs WHERE id = @id), coalesce((SELECT max(seq) FROM job_log WHERE job_id = @id), 0)");
+            var lastId = last.Parameters.Add("@id", SqliteType.Text);
+            await using var insert = Command(connection, tx, """
+                INSERT INTO job_log (job_id, seq, at, attempt, level, message) VALUES (@job_id, @seq, @at, @attempt, @level, @message)
+                ON CONFLICT DO NOTHING
+                """);
+            var job = insert.Parameters.Add("@job_id", SqliteType.Text);
+            var seq = insert.Parameters.Add("@seq", SqliteType.Integer);
+            var at = insert.Parameters.Add("@at", SqliteType.Integer);
+            var attempt = insert.Parameters.Add("@attempt", SqliteType.Integer);
+            var level = insert.Parameters.Add("@level", SqliteType.Text);
+            var message = insert.Parameters.Add("@message", SqliteType.Text);
+            await using var trim = Command(connection, tx, "DELETE FROM job_log WHERE job_id = @id AND seq <= @top - @keep");
+            var trimId = trim.Parameters.Add("@id", SqliteType.Text);
+            var top = trim.Parameters.Add("@top", SqliteType.Integer);
+            trim.Parameters.AddWithValue("@keep", keepPerJob);
+            foreach (var group in kept.GroupBy(l => l.JobId))
+            {
+                lastId.Value = group.Key.ToString();
+                long next;
+                await using (var reader = await last.ExecuteReaderAsync(ct))
+                {
+                    await reader.ReadAsync(ct);
+                    if (reader.GetInt64(0) == 0) continue;
+                    next = reader.GetInt64(1);
+                }
+                foreach (var line in group)
+                {
+                    job.Value = line.JobId.ToString();
+                    next += 1 + line.SkippedBefore;
+                    seq.Value = next;
+                    at.Value = line.At.ToUnixTimeMicroseconds();
+                    attempt.Value = line.Attempt;
+                    level.Value = line.Level;
+                    message.Value = line.Message;
+                    await insert.ExecuteNonQueryAsync(ct);
+                }
+                trimId.Value = group.Key.ToString();
+                top.Value = next;
+                await trim.ExecuteNonQueryAsync(ct);
+            }
+            return 0;
+        }, ct);
+    }
+
+    public async Task<IReadOnlyList<JobLogLine>?> ReadLogAsync(Guid jobId, long afterSeq, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT l.seq, l.at, l.attempt, l.level, l.message
+            FROM jobs j LEFT JOIN job_log l ON l.job_id = j.id AND l.seq > @after
+            WHERE j.id = @id ORDER BY l.seq
+            """;
+        command.Parameters.AddWithValue("@id", jobId.ToString());
+        command.Parameters.AddWithValue("@after", afterSeq);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        List<JobLogLine>? lines = null;
+        while (await reader.ReadAsync(ct))
+        {
+            lines ??= [];
+            if (reader.IsDBNull(0)) continue;
+            lines.Add(new JobLogLine(jobId, Microseconds.FromUnixTimeMicroseconds(reader.GetInt64(1)), reader.GetInt32(2), reader.GetString(3),
+                reader.GetString(4), reader.GetInt64(0)));
+        }
+        return lines;
     }
 
     private const string NodeColumns = "id, kind, version, started_at, heartbeat_at, workers, workers_busy, jobs_held, is_leader";

@@ -13,7 +13,7 @@ namespace Conveyor.Workers;
 /// to be handed back).
 /// </summary>
 internal sealed class JobExecutor(JobHandlerRegistry handlers, HeldJobs held, JobCompleter completer, PrefetchPolicy prefetch,
-    WakeSignal claimWake, WorkerOptions options, string owner, TimeProvider time, ILoggerFactory loggers, WorkerMetrics? metrics = null)
+    WakeSignal claimWake, WorkerOptions options, string owner, TimeProvider time, ILoggerFactory loggers, WorkerMetrics? metrics = null, JobLogBuffer? jobLog = null)
 {
     private readonly ILogger _logger = loggers.CreateLogger<JobExecutor>();
     private readonly ConcurrentDictionary<string, ILogger> _handlerLoggers = new(StringComparer.Ordinal);
@@ -83,6 +83,7 @@ internal sealed class JobExecutor(JobHandlerRegistry handlers, HeldJobs held, Jo
                 return Failure(job, $"No handler is registered for type '{job.Type}' on this worker.", reference);
             }
             var logger = _handlerLoggers.GetOrAdd(job.Type, type => loggers.CreateLogger("Conveyor.Handlers." + type));
+            if (jobLog is not null) logger = new JobLogger(logger, jobLog, job, time);
             var context = new JobContext(job, execution.Progress, logger);
             await handler.HandleAsync(context, execution.Cancellation.Token);
             if (execution.Progress.Latest is { } progress) activity?.SetTag("records.processed", progress.RecordsProcessed);

@@ -20,6 +20,9 @@ public sealed class WorkerOptions
     /// <summary>The safety-net poll when no wake-up arrives.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Lines of its own log a job keeps (the newest; the oldest are dropped first); 0 keeps none.</summary>
+    public int LogLinesPerJob { get; set; } = 1000;
+
     /// <summary>How long after its last heartbeat a node's registry row is pruned (by the leader).</summary>
     public TimeSpan NodeStaleAfter { get; set; } = TimeSpan.FromMinutes(1);
 
@@ -78,6 +81,7 @@ public sealed class WorkerOptions
         if (HeartbeatInterval <= TimeSpan.Zero || HeartbeatInterval >= LeaseDuration)
             yield return $"{Section}:HeartbeatInterval must be positive and shorter than {Section}:LeaseDuration.";
         if (PollInterval <= TimeSpan.Zero) yield return $"{Section}:PollInterval must be positive.";
+        if (LogLinesPerJob is < 0 or > 100_000) yield return $"{Section}:LogLinesPerJob must be from 0 to 100000.";
         if (NodeStaleAfter <= 2 * HeartbeatInterval)
             yield return $"{Section}:NodeStaleAfter must be more than twice {Section}:HeartbeatInterval.";
         if (SweepInterval <= TimeSpan.Zero) yield return $"{Section}:SweepInterval must be positive.";

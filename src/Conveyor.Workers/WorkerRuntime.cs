@@ -37,7 +37,7 @@ public sealed class WorkerRuntime : IHostedService, IAsyncDisposable
     private bool _started;
 
     public WorkerRuntime(IJobQueue queue, JobHandlerRegistry handlers, IOptions<WorkerOptions> options, WorkerIdentity identity,
-        TimeProvider time, ILoggerFactory loggerFactory, WorkerMetrics? metrics = null)
+        TimeProvider time, ILoggerFactory loggerFactory, WorkerMetrics? metrics = null, IJobLog? jobLog = null)
     {
         _queue = queue;
         _options = options.Value;
@@ -49,9 +49,10 @@ public sealed class WorkerRuntime : IHostedService, IAsyncDisposable
         var prefetch = new PrefetchPolicy(_options);
         _claims = new ClaimLoop(queue, _held, prefetch, _wake, _options, _owner, time, loggerFactory.CreateLogger<ClaimLoop>(), metrics);
         _completer = new JobCompleter(queue, _held, _owner, _options.CompletionBatchSize, time, loggerFactory.CreateLogger<JobCompleter>());
-        _executor = new JobExecutor(handlers, _held, _completer, prefetch, _wake, _options, _owner, time, loggerFactory, metrics);
+        var lines = jobLog is null ? null : new JobLogBuffer(_options.LogLinesPerJob);
+        _executor = new JobExecutor(handlers, _held, _completer, prefetch, _wake, _options, _owner, time, loggerFactory, metrics, lines);
         _leases = new LeaseKeeper(queue, _held, _options, _owner, time, loggerFactory.CreateLogger<LeaseKeeper>());
-        _progress = new ProgressFlusher(queue, _held, _options, time, loggerFactory.CreateLogger<ProgressFlusher>());
+        _progress = new ProgressFlusher(queue, _held, _options, time, loggerFactory.CreateLogger<ProgressFlusher>(), jobLog, lines);
     }
 
     /// <summary>Jobs whose handlers are running in this process now.</summary>
@@ -114,6 +115,14 @@ public sealed class WorkerRuntime : IHostedService, IAsyncDisposable
 
         await _stopKeeping.CancelAsync();
         await Task.WhenAll(_keepers).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        try
+        {
+            await _progress.FlushLogAsync(CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            WorkerLog.LoopFailed(_logger, e, "progress", _options.ProgressFlushInterval);
+        }
     }
 
     public async ValueTask DisposeAsync()

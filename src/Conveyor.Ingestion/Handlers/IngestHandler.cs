@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Globalization;
 using System.IO.Compression;
 using System.Text;
@@ -91,6 +92,9 @@ public sealed class IngestHandler(string type, IRecordLoader records, IJobReader
                 : $"The file holds {detection?.Type ?? "unknown"} content, not CSV, JSON or NDJSON.");
         }
         fileStream.Position = 0;
+        // The job's own log (JobContext.Logger): what an operator asks first when a load looks wrong.
+        context.Logger.LogInformation("Loading {Kind} ({Gzip}{Encoding}) into dataset {Dataset}", sniff.Kind.ToString().ToLowerInvariant(),
+            sniff.Gzip ? "gzip, " : "", sniff.Encoding?.WebName ?? "utf-8", job.Dataset ?? DefaultDataset);
 
         var size = fileStream.Length;
         var limits = IngestionLimits.Of(job.Metadata, settings);
@@ -144,6 +148,10 @@ public sealed class IngestHandler(string type, IRecordLoader records, IJobReader
             }
             await load.CompleteAsync(sink.Failures, ct);
         }
+        if (sink.Failed > 0)
+            context.Logger.LogWarning("{Failed} rows failed to parse (first at line {Line}); within the error ratio {Ratio:P1}", sink.Failed,
+                sink.Failures.Count > 0 ? sink.Failures[0].LineNumber : 0, ratio);
+        context.Logger.LogInformation("Loaded {Rows} rows", sink.Loaded);
         context.Progress.Report(sink.Loaded, sink.Failed, sink.Loaded + sink.Failed);
     }
 }

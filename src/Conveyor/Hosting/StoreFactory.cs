@@ -56,7 +56,7 @@ public static class StoreFactory
 
     /// <summary>Registers the one driver instance under every part of the storage contract, so each consumer asks for its part.</summary>
     private static void AddParts<TStore>(IServiceCollection services)
-        where TStore : class, IJobStore, IRecordStore, IApiKeyStore, IAuditStore, ISessionStore, IDemoData, INodeRegistry, IJobStats
+        where TStore : class, IJobStore, IRecordStore, IApiKeyStore, IAuditStore, ISessionStore, IDemoData, INodeRegistry, IJobStats, IJobLog
     {
         services.AddSingleton<IJobStore>(sp => sp.GetRequiredService<TStore>());
         services.AddSingleton<IStoreLifecycle>(sp => sp.GetRequiredService<TStore>());
@@ -82,5 +82,6 @@ public static class StoreFactory
         services.AddSingleton<IJobStatistics>(sp => (IJobStatistics)sp.GetRequiredService<TStore>());
         services.AddSingleton<INodeRegistry>(sp => sp.GetRequiredService<TStore>());
         services.AddSingleton<IJobStats>(sp => sp.GetRequiredService<TStore>());
+        services.AddSingleton<IJobLog>(sp => sp.GetRequiredService<TStore>());
     }
 }

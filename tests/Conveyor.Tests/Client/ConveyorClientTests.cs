@@ -310,6 +310,7 @@ public sealed class ConveyorClientTests : IAsyncLifetime
         ["GET /api/v1/jobs/{id}/stream"] = nameof(ConveyorClient.StreamJobAsync),
         ["GET /api/v1/nodes"] = nameof(ConveyorClient.ListNodesAsync),
         ["GET /api/v1/stats"] = nameof(ConveyorClient.GetStatsAsync),
+        ["GET /api/v1/jobs/{id}/log"] = nameof(ConveyorClient.GetJobLogAsync),
         ["POST /api/v1/keys"] = nameof(ConveyorClient.CreateKeyAsync),
         ["GET /api/v1/keys"] = nameof(ConveyorClient.ListKeysAsync),
         ["DELETE /api/v1/keys/{id}"] = nameof(ConveyorClient.RevokeKeyAsync),

@@ -90,6 +90,19 @@ public static class JobsEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithExamples(responses: [(200, ApiExamples.EventList)]);
 
+        group.MapGet("/{id}/log", LogAsync)
+            .RequireAuthorization(Policies.Viewer)
+            .AllowQuery("after")
+            .WithName("GetJobLog")
+            .WithSummary("The job's own log: the lines its handler logged for it, oldest first")
+            .WithDescription("Lines at Information and above that the handler wrote through its logger, in every attempt: {job_id, " +
+                "items: [{seq, at, attempt, level, message}]}. A job keeps its newest Conveyor:Workers:LogLinesPerJob (1,000) lines; " +
+                "older ones are dropped first, so seq may start above 1. after=N returns only lines after seq N (to follow a log). " +
+                "Lines reach the store with the worker's progress flush, within about a second.")
+            .Produces<JobLogResource>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         group.MapGet("/{id}/stream", StreamAsync)
             .RequireAuthorization(Policies.Viewer)
             .WithName("StreamJob")
@@ -244,6 +257,19 @@ public static class JobsEndpoints
         return events is null
             ? Problems.NotFound($"Job {jobId}")
             : TypedResults.Ok(new JobEventListResource(jobId, events.Select(JobEventResource.From).ToList()));
+    }
+
+    private static async Task<IResult> LogAsync(string id, HttpContext context, IJobLog log, CancellationToken ct)
+    {
+        if (!Guid.TryParse(id, out var jobId)) return InvalidId();
+        long after = 0;
+        if (context.Request.Query.TryGetValue("after", out var afterValue) && (!long.TryParse(afterValue.ToString(),
+                System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out after) || after < 0))
+            return Problems.Validation("after", "Must be a whole number, 0 or more (a seq from an earlier answer).");
+        var lines = await log.ReadLogAsync(jobId, after, ct);
+        return lines is null
+            ? Problems.NotFound($"Job {jobId}")
+            : TypedResults.Ok(new JobLogResource(jobId, lines.Select(l => new JobLogLineResource(l.Seq, l.At, l.Attempt, l.Level, l.Message)).ToList()));
     }
 
     /// <summary>The SSE event name of every stream event.</summary>
