@@ -27,7 +27,9 @@ case "$mode" in
     log "plans in bench/dashboard/plans.txt"
     ;;
   streams)
-    dotnet "$out/Conveyor.DashboardBench.dll" streams --server "$out/conveyor.dll" "$@"
+    # The node under test is the server as built (its own deps and runtimeconfig), not a copy inside the bench's folder.
+    dotnet build src/Conveyor -c Release -nologo -v quiet >/dev/null
+    dotnet "$out/Conveyor.DashboardBench.dll" streams --server "$PWD/src/Conveyor/bin/Release/net10.0/conveyor.dll" "$@"
     ;;
   *) echo "usage: $0 queue|streams [args]" >&2; exit 2 ;;
 esac

@@ -6,7 +6,7 @@ using Conveyor.Workers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Conveyor.Tests.Dashboard;
+namespace Conveyor.Tests.DashboardApi;
 
 public sealed class SqliteJobLogApiTests() : JobLogApi(Provider.Sqlite);
 

@@ -5,7 +5,7 @@ using Conveyor.Storage;
 using Conveyor.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Conveyor.Tests.Dashboard;
+namespace Conveyor.Tests.DashboardApi;
 
 public sealed class SqliteJobSearchApiTests(SqliteServerFixture fixture) : JobSearchApi(fixture.Server), IClassFixture<SqliteServerFixture>;
 

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using Conveyor.Auth;
 using Conveyor.Tests.Infrastructure;
 
-namespace Conveyor.Tests.Dashboard;
+namespace Conveyor.Tests.DashboardApi;
 
 public sealed class SqliteBulkActionApiTests(SqliteDashboardServer fixture) : BulkActionApi(fixture.Server), IClassFixture<SqliteDashboardServer>;
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Conveyor.Tests.Infrastructure;
 
-namespace Conveyor.Tests.Dashboard;
+namespace Conveyor.Tests.DashboardApi;
 
 /// <summary>A server per test class and store, whose denied requests are audited within a second.</summary>
 public abstract class DashboardServerFixture(Provider provider) : IAsyncLifetime

@@ -4,7 +4,7 @@ using Conveyor.Storage;
 using Conveyor.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Conveyor.Tests.Dashboard;
+namespace Conveyor.Tests.DashboardApi;
 
 public sealed class SqliteNodesApiTests() : NodesApi(Provider.Sqlite);
 

@@ -1,7 +1,7 @@
 using System.Net;
 using Conveyor.Tests.Infrastructure;
 
-namespace Conveyor.Tests.Dashboard;
+namespace Conveyor.Tests.DashboardApi;
 
 public sealed class SqliteStatsApiTests() : StatsApi(Provider.Sqlite);
 
