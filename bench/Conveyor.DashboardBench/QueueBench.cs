@@ -166,8 +166,10 @@ internal static class QueueBench
             insert.Parameters.AddWithValue("jobs", jobs);
             await insert.ExecuteNonQueryAsync();
         }
-        await using (var analyze = raw.CreateCommand("VACUUM ANALYZE jobs; VACUUM ANALYZE job_search"))
+        foreach (var table in new[] { "jobs", "job_search" })
         {
+            // One statement per command: VACUUM refuses to run inside a batch.
+            await using var analyze = raw.CreateCommand($"VACUUM ANALYZE {table}");
             analyze.CommandTimeout = 600;
             await analyze.ExecuteNonQueryAsync();
         }
