@@ -280,6 +280,44 @@ public sealed class ConveyorClientTests : IAsyncLifetime
         Assert.Null(schedule.LastJobId);
     }
 
+    [Fact]
+    public async Task A_job_streams_to_its_end_a_load_has_its_log_a_filter_is_bulk_cancelled_and_nodes_and_stats_read()
+    {
+        var sleeper = await _client.CreateJobAsync(new NewJob { Type = "sleep", Metadata = Json("""{"seconds": 0.2}""") });
+        var streamed = new List<ClientJobStatus>();
+        await foreach (var progress in _client.StreamJobAsync(sleeper.Id))
+        {
+            Assert.Equal(sleeper.Id, progress.Id);
+            streamed.Add(progress.Status);
+        }
+        Assert.Equal(ClientJobStatus.Succeeded, streamed[^1]);
+        Assert.Single(streamed, s => s.IsFinished());
+
+        var loaded = Assert.Single(await _client.UploadAsync([new UploadFile("people.csv", new MemoryStream("id,name\n1,Ann\n2,Bob\n"u8.ToArray()))]));
+        Assert.Equal(ClientJobStatus.Succeeded, (await _client.WaitForJobAsync(loaded.Id, TimeSpan.FromMilliseconds(20))).Status);
+        var log = await Eventually.WaitAsync(() => _client.GetJobLogAsync(loaded.Id), l => l.Any(line => line.Message == "Loaded 2 rows"),
+            TimeSpan.FromSeconds(20), "the load's lines in its log");
+        Assert.All(log, line => Assert.Equal((1, "information"), (line.Attempt, line.Level)));
+        Assert.Empty(await _client.GetJobLogAsync(loaded.Id, after: log[^1].Seq));
+
+        // A day ahead, so the worker leaves them queued until the bulk cancel.
+        var dataset = "bulk-" + Guid.NewGuid().ToString("N")[..8];
+        var later = DateTimeOffset.UtcNow.AddDays(1);
+        var queued = await _client.CreateJobsAsync(Enumerable.Range(0, 3).Select(_ => new NewJob { Type = "noop", Dataset = dataset, ScheduledAt = later }));
+        var filter = new BulkFilter { Dataset = dataset, Status = [ClientJobStatus.Queued] };
+        var dry = await _client.BulkJobsAsync("cancel", filter, dryRun: true);
+        Assert.Equal((3L, 0L, true), (dry.Matched, dry.Changed, dry.DryRun));
+        var done = await _client.BulkJobsAsync("cancel", filter);
+        Assert.Equal((3L, 3L, false), (done.Matched, done.Changed, done.DryRun));
+        foreach (var job in queued) Assert.Equal(ClientJobStatus.Cancelled, (await _client.GetJobAsync(job.Id)).Status);
+
+        var node = Assert.Single(await _client.ListNodesAsync());
+        Assert.Equal(("serve", 1), (node.Kind, node.Workers));
+        var stats = await _client.GetStatsAsync();
+        Assert.Equal(1440, stats.FinishedPerMinute.Count);
+        Assert.Equal(3, stats.QueueDepth["cancelled"]);
+    }
+
     /// <summary>Each client route and the method that calls it; a route the server adds fails the test below until the client has it.</summary>
     private static readonly Dictionary<string, string> ClientMethods = new()
     {
