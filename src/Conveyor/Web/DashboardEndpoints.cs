@@ -24,6 +24,7 @@ public static class DashboardEndpoints
         var pages = routes.MapGroup("").ExcludeFromDescription().AsDashboardPage();
         pages.MapSignIn();
         pages.MapQueuePages();
+        pages.MapBulkPages();
         pages.MapJobPages();
         pages.MapIngestionPages();
         pages.MapAuditPages();

@@ -17,7 +17,7 @@ public sealed record QueueFilters(IReadOnlyDictionary<string, StringValues> Valu
 
     public const string DefaultSort = "created_at";
 
-    public static QueueFilters From(IQueryCollection query) => new(query
+    public static QueueFilters From(IEnumerable<KeyValuePair<string, StringValues>> query) => new(query
         .Where(p => Names.Contains(p.Key) && p.Value.Any(v => !string.IsNullOrEmpty(v)))
         .ToDictionary(p => p.Key, p => new StringValues(p.Value.Where(v => !string.IsNullOrEmpty(v)).ToArray()), StringComparer.Ordinal));
 
@@ -52,6 +52,12 @@ public sealed record QueueFilters(IReadOnlyDictionary<string, StringValues> Valu
 
     public string Url(params (string Name, string? Value)[] changes) => "/admin/queue" + Query(changes);
 
+    /// <summary>The filters alone (no sort, page or cursor): what a bulk action applies to.</summary>
+    public IEnumerable<(string Name, string Value)> FilterFields => Values
+        .Where(p => p.Key is not ("sort_by" or "sort_order" or "cursor" or "limit" or "page"))
+        .OrderBy(p => p.Key, StringComparer.Ordinal)
+        .SelectMany(p => p.Value.Select(v => (p.Key, v ?? "")));
+
     /// <summary>This view without its page and sort: what the counts are counted over.</summary>
-    public JobQuery CountQuery(JobQuery query) => query with { After = null, Page = 1, Limit = 1, Offset = null };
+    public JobQuery CountQuery(JobQuery query) => query with { After = null, Page = 1, Limit = 1, Offset = null, CountLimit = JobQuery.DefaultCountLimit };
 }

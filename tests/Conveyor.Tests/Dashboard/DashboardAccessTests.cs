@@ -37,6 +37,8 @@ public sealed class DashboardAccessTests
             Assert.True(required is not null, $"{endpoint.RoutePattern.RawText} names no role");
             var pattern = endpoint.RoutePattern.RawText!;
             var path = pattern.Replace("{id}", pattern.StartsWith("/admin/keys", StringComparison.Ordinal) ? keyId : job.ToString()).Replace("{action}", "cancel").Replace("{courseId}", "bio-101");
+            // The bulk confirmation names its action in the query (the queue's form sends it).
+            if (pattern == "/admin/queue/bulk/confirm") path += "?action=cancel";
             foreach (var method in endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["GET"])
             {
                 foreach (var (role, client) in clients)
