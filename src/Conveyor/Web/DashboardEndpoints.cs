@@ -30,6 +30,7 @@ public static class DashboardEndpoints
         pages.MapAuditPages();
         pages.MapKeysPages();
         pages.MapNodesPages();
+        pages.MapStatsPages();
         pages.MapTutorPages();
         return routes;
     }

@@ -19,7 +19,7 @@ public static class JobPageEndpoints
         if (!Guid.TryParse(id, out var jobId)) return QueueEndpoints.Message(context, StatusCodes.Status400BadRequest, "Not a job", "The job id must be a UUID.");
         var view = await loader.LoadAsync(jobId, full: true, context.RequestAborted);
         if (view is null) return QueueEndpoints.Message(context, StatusCodes.Status404NotFound, "No such job", $"There is no job {jobId}.");
-        return new RazorComponentResult<JobDetailPage>(new { Shell = Shell.For(context), View = view });
+        return new RazorComponentResult<JobDetailPage>(new { Shell = Shell.For(context), View = view, Keep = loader.LogKeep });
     }
 
     private static IResult Live(string id, HttpContext context, JobLoader loader, FragmentRenderer renderer, TimeProvider time)
@@ -28,13 +28,18 @@ public static class JobPageEndpoints
         if (!Guid.TryParse(id, out var jobId)) return QueueEndpoints.Message(context, StatusCodes.Status400BadRequest, "Not a job", "The job id must be a UUID.");
         var shell = Shell.For(context);
         var running = false;
+        // The log as the page has it: only lines after the last one seen are read, and the newest Keep kept, as the store does.
+        var log = new List<Storage.JobLogLine>();
         async Task<IReadOnlyList<LiveStream.Region>> RenderAsync(CancellationToken ct)
         {
             var view = await loader.LoadAsync(jobId, full: false, ct);
             if (view is null) return [];
             running = view.Job.Status == Conveyor.Core.JobStatus.Running;
+            log.AddRange(await loader.ReadLogAsync(jobId, log.Count > 0 ? log[^1].Seq : 0, ct));
+            if (log.Count > loader.LogKeep) log.RemoveRange(0, log.Count - loader.LogKeep);
             return
             [
+                new("job-log", await renderer.RenderAsync<JobLog>(new Dictionary<string, object?> { ["Lines"] = log.ToList(), ["Keep"] = loader.LogKeep })),
                 new("job-summary", await renderer.RenderAsync<JobSummary>(new Dictionary<string, object?> { ["View"] = view })),
                 new("job-events", await renderer.RenderAsync<JobTimeline>(new Dictionary<string, object?>
                 {

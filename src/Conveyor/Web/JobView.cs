@@ -16,6 +16,12 @@ public sealed record JobView(
     public const int RowsShown = 10;
     public const int FailuresShown = 50;
 
+    /// <summary>The lines the job's handlers logged for it, oldest first (the store keeps the newest 1,000).</summary>
+    public IReadOnlyList<JobLogLine> Log { get; init; } = [];
+
+    /// <summary>The course of the session the job belongs to, if any (its tutor page links back).</summary>
+    public string? CourseId { get; init; }
+
     /// <summary>Rows a second since the job started, while it runs and has done some.</summary>
     public double? RowsPerSecond => Job is { Status: JobStatus.Running, StartedAt: { } started, RecordsProcessed: > 0 } && (Now - started).TotalSeconds > 0.5
         ? Job.RecordsProcessed / (Now - started).TotalSeconds : null;

@@ -50,6 +50,7 @@ public sealed class EveryPageTests(BrowserFixture browser, EveryPageFixture fixt
         ("keys", "/admin/keys", 200),
         ("keys-confirm", $"/admin/keys/{fixture.ViewerKey}/confirm-revoke", 200),
         ("nodes", "/admin/nodes", 200),
+        ("stats", "/admin/stats", 200),
         ("tutor", $"/tutor/courses/{DemoContent.Courses[0]}", 200),
         ("tutor-summaries", $"/tutor/courses/{DemoContent.Courses[0]}/summaries", 200),
     ];

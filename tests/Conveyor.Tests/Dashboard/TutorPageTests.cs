@@ -71,6 +71,11 @@ public sealed class TutorPageTests(BrowserFixture browser)
         Assert.Equal(["transcription succeeded", "summarization succeeded"], jobs.Select(j => Regex.Replace(j.Trim(), @"\s+", " ")));
         Assert.True(await dashboard.Page.EvaluateAsync<bool>("() => window.__sameDocument === true"), "the page reloaded");
 
+        // Each job links to its page, which links back to the course.
+        await Row(dashboard, session.Id).GetByRole(AriaRole.Link, new() { Name = "summarization job", Exact = false }).ClickAsync();
+        await dashboard.Page.WaitForURLAsync($"**/jobs/{summarization.Id}");
+        await dashboard.Page.GetByRole(AriaRole.Link, new() { Name = Course, Exact = true }).ClickAsync();
+        await dashboard.Page.WaitForURLAsync($"**/tutor/courses/{Course}");
         await dashboard.Page.GetByRole(AriaRole.Link, new() { Name = "Summaries" }).ClickAsync();
         var summary = dashboard.Page.Locator($"section[aria-labelledby='summary-{session.Id}']");
         Assert.Contains("Week 1", await summary.Locator("h2").InnerTextAsync());
