@@ -9,18 +9,7 @@ cd "$(dirname "$0")/.."
 OLD=${1:?old commit}
 ROUNDS=${2:-3}
 LOG_NAME=drain-ab
-. scripts/throwaway-postgres.sh
-WORK=$(mktemp -d /tmp/conveyor-drain-ab.XXXXXX)
-cleanup() { pg_stop; git worktree remove --force "$WORK/old" 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-trap 'exit 130' INT
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-git worktree add --detach -q "$WORK/old" "$OLD"
-dotnet build "$WORK/old/bench/Conveyor.Bench" -c Release -nologo -v quiet -o "$WORK/old-bin" >/dev/null
-dotnet build bench/Conveyor.Bench -c Release -nologo -v quiet -o "$WORK/new-bin" >/dev/null
-pg_start
-"$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres conveyor_bench
-export BENCH_PG="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=conveyor_bench;Maximum Pool Size=64"
+. bench/ab-lib.sh
 declare -A R
 add() { R[$1]="${R[$1]:-} $2"; }
 field() { grep -o "$2=[0-9.]*" <<<"$1" | head -n 1 | cut -d= -f2; }
