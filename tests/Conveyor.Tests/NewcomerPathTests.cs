@@ -17,6 +17,9 @@ public sealed partial class NewcomerPathTests
     [GeneratedRegex(@"Conveyor is listening on (http://127\.0\.0\.1:\d+)  \(API docs: http://127\.0\.0\.1:\d+/docs")]
     private static partial Regex Listening();
 
+    [GeneratedRegex(@"Dashboard: (http://127\.0\.0\.1:\d+/)  \(open it in a browser, sign in with a key\)")]
+    private static partial Regex Dashboard();
+
     [GeneratedRegex(@"^\s*(warn|fail|crit):", RegexOptions.Multiline)]
     private static partial Regex WarningOrWorse();
 
@@ -27,7 +30,7 @@ public sealed partial class NewcomerPathTests
 #endif
 
     [Fact]
-    public async Task Dotnet_run_serve_keeps_its_data_in_the_directory_it_was_run_from_prints_the_url_and_key_and_warns_of_nothing()
+    public async Task Dotnet_run_serve_keeps_its_data_in_the_directory_it_was_run_from_prints_the_url_the_dashboard_and_key_and_warns_of_nothing()
     {
         var here = Directory.CreateTempSubdirectory("conveyor-newcomer-").FullName;
         // A machine that has never run an ASP.NET Core app: no key ring in the home directory to hide the first start's warnings.
@@ -48,7 +51,8 @@ public sealed partial class NewcomerPathTests
         info.Environment["Conveyor__Workers__Count"] = "1";
 
         await using var serve = RunningProcess.Start(info);
-        var output = await serve.WaitForOutputAsync(o => Listening().IsMatch(o), TimeSpan.FromSeconds(90), "serve to print its URL");
+        var output = await serve.WaitForOutputAsync(o => Listening().IsMatch(o) && Dashboard().IsMatch(o), TimeSpan.FromSeconds(90),
+            "serve to print its URL and the dashboard's");
         var url = Listening().Match(output).Groups[1].Value;
         var key = AdminKey().Match(output).Groups[1].Value;
         Assert.False(string.IsNullOrEmpty(key), output);
@@ -57,6 +61,19 @@ public sealed partial class NewcomerPathTests
         client.DefaultRequestHeaders.Add("X-Api-Key", key);
         using (var jobs = await client.GetAsync("/api/v1/jobs")) Assert.Equal(HttpStatusCode.OK, jobs.StatusCode);
         using (var docs = await client.GetAsync("/docs/")) Assert.Equal(HttpStatusCode.OK, docs.StatusCode);
+
+        // The printed dashboard URL, opened by a browser without a key, lands on the sign-in form, not on a 401 body.
+        var dashboard = Dashboard().Match(output).Groups[1].Value;
+        Assert.Equal($"{url}/", dashboard);
+        using var browser = new HttpClient();
+        using var page = new HttpRequestMessage(HttpMethod.Get, dashboard);
+        page.Headers.Accept.ParseAdd("text/html,application/xhtml+xml");
+        using (var signIn = await browser.SendAsync(page))
+        {
+            Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+            Assert.Equal("/signin", signIn.RequestMessage!.RequestUri!.AbsolutePath);
+            Assert.Contains("name=\"key\" type=\"password\"", await signIn.Content.ReadAsStringAsync());
+        }
 
         Assert.True(File.Exists(Path.Combine(here, "data", "conveyor.db")), "the store is ./data/conveyor.db where serve was run");
         var ring = Path.Combine(here, "data", "dataprotection-keys");

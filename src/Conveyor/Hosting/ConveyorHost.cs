@@ -64,6 +64,7 @@ public static class ConveyorHost
         foreach (var address in addresses)
         {
             Console.Out.WriteLine($"Conveyor is listening on {address}  (API docs: {address}/docs, OpenAPI: {address}/openapi/v1.json)");
+            Console.Out.WriteLine($"Dashboard: {address}/  (open it in a browser, sign in with a key)");
         }
     }
 }
