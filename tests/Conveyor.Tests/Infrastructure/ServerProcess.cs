@@ -47,7 +47,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
     /// <summary>The address it listens on, once its banner is printed.</summary>
     public async Task<Uri> AddressAsync() =>
         new((await Eventually.WaitAsync(() => Task.FromResult(_lines.Select(l => Listening().Match(l + " ")).FirstOrDefault(m => m.Success)),
-            m => m is not null || _process.HasExited, TimeSpan.FromSeconds(60), "the server to listen"))?.Groups[1].Value
+            m => m is not null || _process.HasExited, TimeSpan.FromMinutes(3), "the server to listen"))?.Groups[1].Value
             ?? throw new InvalidOperationException("conveyor serve exited: " + string.Join("\n", _lines)));
 
     /// <summary>A client on this node with the admin key.</summary>
