@@ -6,7 +6,8 @@
 #   bench/cluster/cluster.sh drain [ROUNDS]     20,000 noop jobs drained by 3 processes x 8 workers against 1 x 24, alternating
 #                                               round by round on the same cluster (each shape warmed on 2,000 jobs first, the
 #                                               20,000 queued paused and released by one resume); jobs/s, the ratio, and the CPU
-#                                               seconds of each worker process, of PostgreSQL and of the whole box
+#                                               seconds of each worker process, of PostgreSQL and of the whole box, and the
+#                                               statements each drain sent (pg_stat_statements: claims, jobs per claim, commits)
 #   bench/cluster/cluster.sh get [ROUNDS] [SECS]  GET /api/v1/jobs/{id} through both API nodes at 128 connections (wrk -c64 on
 #                                               each at once) against a constant MapGet on the same two node processes
 # Benchmarks only under the bench lock: flock /work/bench.lock bench/cluster/cluster.sh drain 3
@@ -34,9 +35,11 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 what=${1:-up}
 log "building the app"
 dotnet build src/Conveyor -c Release -nologo -v quiet -o "$WORK/bin" >/dev/null
-pg_start
+# pg_stat_statements counts what each drain sends (bench/cluster/cluster.sh drain prints it per round).
+pg_start shared_preload_libraries=pg_stat_statements
 "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres conveyor
 DB_URI="postgresql://postgres@127.0.0.1:$PG_PORT/conveyor"
+"$PG_BIN/psql" -qtA "$DB_URI" -c "CREATE EXTENSION pg_stat_statements" >/dev/null
 REDIS_PORT=$(free_port)
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$WORK/redis.log" 2>&1 &
 REDIS_PID=$!
@@ -132,19 +135,30 @@ if [ "$what" = drain ]; then
     local pg0 box0 t0 t1 pg1 box1 w0=() w1=()
     for pid in "${WORKERS[@]}"; do w0+=("$(cpu "$pid")"); done
     pg0=$(pg_cpu); box0=$(box_cpu)
+    sql "SELECT pg_stat_statements_reset()" >/dev/null
     t0=$(date +%s.%N)
     api POST /api/v1/types/noop/resume
     while [ "$(succeeded)" != 22000 ]; do sleep 0.05; done
     t1=$(date +%s.%N)
     pg1=$(pg_cpu); box1=$(box_cpu)
     for pid in "${WORKERS[@]}"; do w1+=("$(cpu "$pid")"); done
+    # What the drain sent to this database, by kind: every statement (without Npgsql's pooled-connection resets and
+    # the counters' own polling), the claims and the jobs each brought, and the COMMITs (the completions' transactions).
+    local statements
+    statements=$(sql "SELECT 'statements=' || sum(calls) || ' claims=' || sum(calls) FILTER (WHERE query LIKE '%claimed AS%')
+        || ' jobs_per_claim=' || round(sum(rows) FILTER (WHERE query LIKE '%claimed AS%') / greatest(sum(calls) FILTER (WHERE query LIKE '%claimed AS%'), 1))
+        || ' commits=' || coalesce(sum(calls) FILTER (WHERE query = 'COMMIT'), 0)
+      FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+      WHERE d.datname = 'conveyor' AND query NOT LIKE '%pg_stat_statements%' AND query NOT LIKE 'SELECT count(*) FROM jobs WHERE status%'
+        AND query NOT IN ('UNLISTEN *','SET SESSION AUTHORIZATION DEFAULT','RESET ALL','CLOSE ALL','DISCARD SEQUENCES',
+                          'SELECT pg_advisory_unlock_all()','DISCARD TEMP')")
     local per=() total=0
     for ((n = 0; n < ${#WORKERS[@]}; n++)); do per+=("$(secs $((w1[n] - w0[n])))"); total=$((total + w1[n] - w0[n])); done
     stop_workers
     local rate; rate=$(python3 -c "print(f'{20000 / ($t1 - $t0):.0f}')")
     RATE[$1x$2]="${RATE[$1x$2]:-} $rate"
     echo "ROUND shape=$1x$2 jobs_per_sec=$rate seconds=$(python3 -c "print(f'{$t1 - $t0:.2f}')") worker_cpu_s=$(secs $total)" \
-      "per_process_cpu_s=$(IFS=,; echo "${per[*]}") postgres_cpu_s=$(secs $((pg1 - pg0))) box_cpu_s=$(secs $((box1 - box0)))"
+      "per_process_cpu_s=$(IFS=,; echo "${per[*]}") postgres_cpu_s=$(secs $((pg1 - pg0))) box_cpu_s=$(secs $((box1 - box0))) $statements"
   }
   for round in $(seq "$rounds"); do
     if [ $((round % 2)) -eq 1 ]; then drain_once 3 8; drain_once 1 24; else drain_once 1 24; drain_once 3 8; fi
