@@ -7,7 +7,7 @@
 #                                               round by round on the same cluster (each shape warmed on 2,000 jobs first, the
 #                                               20,000 queued paused and released by one resume); jobs/s, the ratio, and the CPU
 #                                               seconds of each worker process, of PostgreSQL and of the whole box, and the
-#                                               statements each drain sent (pg_stat_statements: claims, jobs per claim, commits)
+#                                               statements each drain sent (pg_stat_statements: claims, completions, jobs per each)
 #   bench/cluster/cluster.sh get [ROUNDS] [SECS]  GET /api/v1/jobs/{id} through both API nodes at 128 connections (wrk -c64 on
 #                                               each at once) against a constant MapGet on the same two node processes
 # Benchmarks only under the bench lock: flock /work/bench.lock bench/cluster/cluster.sh drain 3
@@ -143,11 +143,14 @@ if [ "$what" = drain ]; then
     pg1=$(pg_cpu); box1=$(box_cpu)
     for pid in "${WORKERS[@]}"; do w1+=("$(cpu "$pid")"); done
     # What the drain sent to this database, by kind: every statement (without Npgsql's pooled-connection resets and
-    # the counters' own polling), the claims and the jobs each brought, and the COMMITs (the completions' transactions).
+    # the counters' own polling), the claims and the jobs each brought, the completions' transactions (their locking
+    # read) and the jobs each wrote.
     local statements
     statements=$(sql "SELECT 'statements=' || sum(calls) || ' claims=' || sum(calls) FILTER (WHERE query LIKE '%claimed AS%')
         || ' jobs_per_claim=' || round(sum(rows) FILTER (WHERE query LIKE '%claimed AS%') / greatest(sum(calls) FILTER (WHERE query LIKE '%claimed AS%'), 1))
-        || ' commits=' || coalesce(sum(calls) FILTER (WHERE query = 'COMMIT'), 0)
+        || ' completions=' || coalesce(sum(calls) FILTER (WHERE query LIKE 'SELECT %FROM jobs%WHERE id = ANY(\$1)%FOR UPDATE'), 0)
+        || ' jobs_per_completion=' || round(coalesce(sum(rows) FILTER (WHERE query LIKE 'SELECT %FROM jobs%WHERE id = ANY(\$1)%FOR UPDATE'), 0)
+             / greatest(sum(calls) FILTER (WHERE query LIKE 'SELECT %FROM jobs%WHERE id = ANY(\$1)%FOR UPDATE'), 1))
       FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
       WHERE d.datname = 'conveyor' AND query NOT LIKE '%pg_stat_statements%' AND query NOT LIKE 'SELECT count(*) FROM jobs WHERE status%'
         AND query NOT IN ('UNLISTEN *','SET SESSION AUTHORIZATION DEFAULT','RESET ALL','CLOSE ALL','DISCARD SEQUENCES',
