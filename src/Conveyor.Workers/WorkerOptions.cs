@@ -43,9 +43,17 @@ public sealed class WorkerOptions
     public int CompletionBatchSize { get; set; } = 500;
 
     /// <summary>
+    /// How long a finished job's outcome may wait for others to share its transaction while this process still has
+    /// jobs running or waiting for a worker (a lone outcome goes at once; so does a full batch). Starts never wait on
+    /// it: a job whose outcome waits no longer takes a worker's place. 0 writes whatever has gathered at once.
+    /// </summary>
+    public TimeSpan CompletionWindow { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>
     /// At most this many jobs are claimed beyond the workers and held (leased) in this process until a worker is
-    /// free, so a pool of quick jobs claims in large batches; -1 (the default) means 8 × <see cref="Count"/>, 0 turns
-    /// prefetch off. How many are actually held follows <see cref="PrefetchWindow"/>.
+    /// free, so a pool of quick jobs claims in large batches; -1 (the default) means 8 × <see cref="Count"/> but at
+    /// least <see cref="MinimumDefaultPrefetch"/>, 0 turns prefetch off. How many are actually held follows
+    /// <see cref="PrefetchWindow"/>.
     /// </summary>
     [Range(-1, 100_000)]
     public int Prefetch { get; set; } = -1;
@@ -71,8 +79,17 @@ public sealed class WorkerOptions
     /// <summary>The election interval once the default is resolved.</summary>
     public TimeSpan EffectiveLeaderElectInterval => LeaderElectInterval ?? EffectiveLeaderTtl / 3;
 
+    /// <summary>
+    /// The default prefetch ceiling of a process with few workers. A claim costs PostgreSQL about the same fixed price
+    /// (a round trip, the locks, a commit) for 8 jobs as for 200, so the batch a process claims must not shrink with
+    /// its worker count: 3 processes × 8 workers would otherwise send 3 times the statements of 1 × 24 for the same
+    /// jobs. Hoarding stays bounded by <see cref="PrefetchWindow"/>: however high the ceiling, a process holds no more
+    /// than its workers get through in that window.
+    /// </summary>
+    public const int MinimumDefaultPrefetch = 256;
+
     /// <summary>The prefetch ceiling once the default is resolved.</summary>
-    public int MaxPrefetch => Prefetch < 0 ? 8 * Count : Prefetch;
+    public int MaxPrefetch => Prefetch < 0 ? Math.Max(8 * Count, MinimumDefaultPrefetch) : Prefetch;
 
     /// <summary>Checks the relations between settings that attributes cannot express.</summary>
     public IEnumerable<string> Validate()
@@ -89,6 +106,8 @@ public sealed class WorkerOptions
         if (RetryBaseDelay < TimeSpan.Zero || RetryMaxDelay < RetryBaseDelay)
             yield return $"{Section}:RetryBaseDelay must be at least zero and at most {Section}:RetryMaxDelay.";
         if (ProgressFlushInterval <= TimeSpan.Zero) yield return $"{Section}:ProgressFlushInterval must be positive.";
+        if (CompletionWindow < TimeSpan.Zero || CompletionWindow > TimeSpan.FromSeconds(1))
+            yield return $"{Section}:CompletionWindow must be from 0 to 1 second.";
         if (PrefetchWindow < TimeSpan.Zero) yield return $"{Section}:PrefetchWindow cannot be negative.";
         if (LeaderTtl <= TimeSpan.Zero) yield return $"{Section}:LeaderTtl must be positive.";
         if (LeaderElectInterval is { } interval && (interval <= TimeSpan.Zero || interval >= EffectiveLeaderTtl))

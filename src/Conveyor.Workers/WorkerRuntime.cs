@@ -48,7 +48,7 @@ public sealed class WorkerRuntime : IHostedService, IAsyncDisposable
         _held = new HeldJobs(_wake);
         var prefetch = new PrefetchPolicy(_options);
         _claims = new ClaimLoop(queue, _held, prefetch, _wake, _options, _owner, time, loggerFactory.CreateLogger<ClaimLoop>(), metrics);
-        _completer = new JobCompleter(queue, _held, _owner, _options.CompletionBatchSize, time, loggerFactory.CreateLogger<JobCompleter>());
+        _completer = new JobCompleter(queue, _held, _owner, _options.CompletionBatchSize, _options.CompletionWindow, time, loggerFactory.CreateLogger<JobCompleter>());
         var lines = jobLog is null ? null : new JobLogBuffer(_options.LogLinesPerJob);
         _executor = new JobExecutor(handlers, _held, _completer, prefetch, _wake, _options, _owner, time, loggerFactory, metrics, lines);
         _leases = new LeaseKeeper(queue, _held, _options, _owner, time, loggerFactory.CreateLogger<LeaseKeeper>());

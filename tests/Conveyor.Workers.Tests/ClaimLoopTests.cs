@@ -126,13 +126,35 @@ public sealed class ClaimLoopTests : IDisposable
     public async Task Once_jobs_finish_quickly_it_claims_the_prefetch_beyond_the_workers_up_to_its_ceiling()
     {
         _queue.Enqueue(AJob.Many(100));
-        var (loop, prefetch) = Loop(Settings.Workers(count: 2));
+        var (loop, prefetch) = Loop(Settings.Workers(count: 2, prefetch: 16));
         prefetch.Record(TimeSpan.FromMilliseconds(1));
 
         await loop.ClaimOnceAsync(CancellationToken.None);
 
-        // 2 workers × 100 ms window / 1 ms per job = 200 extra, capped at 8 × 2.
+        // 2 workers × 100 ms window / 1 ms per job = 200 extra, capped at 16.
         Assert.Equal(2 + 16, Assert.Single(_queue.Claims).Max);
+    }
+
+    [Fact]
+    public async Task A_process_of_few_workers_claims_a_batch_of_hundreds_and_never_holds_more_than_its_bound()
+    {
+        _queue.Enqueue(AJob.Many(2_000));
+        var (loop, prefetch) = Loop(Settings.Workers(count: 8));
+        prefetch.Record(TimeSpan.FromMilliseconds(0.1));
+
+        // However often it is asked, with nothing taken it holds the 8 workers' places plus the default ceiling of 256.
+        Assert.True(await loop.ClaimOnceAsync(CancellationToken.None));
+        for (var i = 0; i < 5; i++) Assert.False(await loop.ClaimOnceAsync(CancellationToken.None));
+
+        Assert.Equal(8 + 256, Assert.Single(_queue.Claims).Max);
+        Assert.Equal(8 + 256, _held.Count);
+        Assert.Equal(2_000 - 264, _queue.QueuedCount);
+
+        // Slower jobs shrink the bound by time: 8 workers × 100 ms / 10 ms = 80 extra. Holding 264 already, it claims nothing.
+        for (var i = 0; i < 400; i++) prefetch.Record(TimeSpan.FromMilliseconds(10));
+        Assert.InRange(prefetch.Capacity(), 8 + 79, 8 + 80);
+        Assert.False(await loop.ClaimOnceAsync(CancellationToken.None));
+        Assert.Single(_queue.Claims);
     }
 
     [Fact]

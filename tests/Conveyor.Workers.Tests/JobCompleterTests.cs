@@ -21,7 +21,8 @@ public sealed class JobCompleterTests : IDisposable
 
     public void Dispose() => _wake.Dispose();
 
-    private JobCompleter Completer(int batchSize = 100) => new(_queue, _held, Settings.Owner, batchSize, _clock, NullLogger.Instance);
+    private JobCompleter Completer(int batchSize = 100, int windowMs = 10) =>
+        new(_queue, _held, Settings.Owner, batchSize, TimeSpan.FromMilliseconds(windowMs), _clock, NullLogger.Instance);
 
     /// <summary>Jobs claimed from the queue, run, and finished with an outcome: what the completer gets.</summary>
     private async Task<List<Completion>> FinishedAsync(int count)
@@ -124,5 +125,99 @@ public sealed class JobCompleterTests : IDisposable
         Assert.False(completer.TryEnqueue(completions[1]));
         await completer.RunAsync(CancellationToken.None);
         Assert.Equal([completions[0]], _queue.Completions);
+    }
+
+    /// <summary>Outcomes of <paramref name="finished"/> jobs, with <paramref name="stillRunning"/> more jobs of this process still running.</summary>
+    private async Task<(List<Completion> Completions, List<Execution> Running)> FinishedWhileOthersRunAsync(int finished, int stillRunning)
+    {
+        _queue.Enqueue(AJob.Many(finished + stillRunning));
+        _held.Add(await _queue.ClaimAsync(Settings.Owner, finished + stillRunning, TimeSpan.FromSeconds(30), CancellationToken.None));
+        var executions = new List<Execution>();
+        for (var i = 0; i < finished + stillRunning; i++) executions.Add((await _held.TakeAsync(CancellationToken.None))!);
+        var completions = new List<Completion>();
+        foreach (var execution in executions.Take(finished))
+        {
+            _held.Finish(execution, hasOutcome: true);
+            completions.Add(new Completion(execution.Job.Id, JobOperation.Succeed, TransitionInput.None));
+        }
+        return (completions, executions.Skip(finished).ToList());
+    }
+
+    [Fact]
+    public async Task While_other_jobs_still_run_outcomes_of_several_workers_wait_for_the_window_and_go_in_one_batch()
+    {
+        var (completions, _) = await FinishedWhileOthersRunAsync(finished: 6, stillRunning: 2);
+        var completer = Completer(windowMs: 10);
+        Assert.True(completer.TryEnqueue(completions[0]));
+        _clock.Advance(TimeSpan.FromMilliseconds(4));
+        foreach (var completion in completions.Skip(1).Take(3)) Assert.True(completer.TryEnqueue(completion));
+        var timers = _clock.TimersCreated;
+        var run = completer.RunAsync(CancellationToken.None);
+        await _clock.WaitForTimersAsync(timers + 1, "the completer to wait out the window of the oldest outcome");
+
+        // Another worker's outcome joins while the batch waits; 9 ms after the oldest, still nothing is written.
+        Assert.True(completer.TryEnqueue(completions[4]));
+        await _clock.WaitForTimersAsync(timers + 2, "the completer to wait again for the rest of the window");
+        _clock.Advance(TimeSpan.FromMilliseconds(5));
+        Assert.Empty(_queue.CompletionBatches);
+
+        // 10 ms after the oldest outcome: one transaction for the five.
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        await Until.TrueAsync(() => _queue.CompletionBatches.Count == 1, "the window's batch");
+        Assert.Equal(completions.Take(5).ToList(), _queue.CompletionBatches[0]);
+
+        completer.TryEnqueue(completions[5]);
+        completer.Complete();
+        await run;
+        Assert.Equal([5, 1], _queue.CompletionBatches.Select(b => b.Count));
+    }
+
+    [Fact]
+    public async Task An_outcome_waiting_for_the_window_goes_at_once_when_the_last_running_job_finishes()
+    {
+        var (completions, running) = await FinishedWhileOthersRunAsync(finished: 1, stillRunning: 1);
+        var completer = Completer(windowMs: 10);
+        var timers = _clock.TimersCreated;
+        completer.TryEnqueue(completions[0]);
+        var run = completer.RunAsync(CancellationToken.None);
+        await _clock.WaitForTimersAsync(timers + 1, "the completer to wait for the window");
+
+        // The other job finishes: nothing more is coming, so both go now, with the clock not moved.
+        _held.Finish(running[0], hasOutcome: true);
+        var last = new Completion(running[0].Job.Id, JobOperation.Succeed, TransitionInput.None);
+        completer.TryEnqueue(last);
+        await Until.TrueAsync(() => _queue.CompletionBatches.Count == 1, "the batch without the window");
+
+        Assert.Equal([completions[0], last], _queue.CompletionBatches[0]);
+        completer.Complete();
+        await run;
+    }
+
+    [Fact]
+    public async Task A_full_batch_goes_without_waiting_for_the_window_even_while_others_run()
+    {
+        var (completions, _) = await FinishedWhileOthersRunAsync(finished: 3, stillRunning: 1);
+        var completer = Completer(batchSize: 3, windowMs: 10);
+        foreach (var completion in completions) completer.TryEnqueue(completion);
+        var run = completer.RunAsync(CancellationToken.None);
+
+        await Until.TrueAsync(() => _queue.CompletionBatches.Count == 1, "the full batch");
+        Assert.Equal(completions, _queue.CompletionBatches[0]);
+        completer.Complete();
+        await run;
+    }
+
+    [Fact]
+    public async Task With_no_other_job_held_a_lone_outcome_goes_at_once()
+    {
+        var completions = await FinishedAsync(1);
+        var completer = Completer(windowMs: 1000);
+        completer.TryEnqueue(completions[0]);
+        var run = completer.RunAsync(CancellationToken.None);
+
+        await Until.TrueAsync(() => _queue.CompletionBatches.Count == 1, "the lone outcome");
+        Assert.Equal(0, _clock.TimersCreated);
+        completer.Complete();
+        await run;
     }
 }

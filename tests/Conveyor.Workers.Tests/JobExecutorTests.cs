@@ -20,7 +20,7 @@ public sealed class JobExecutorTests : IDisposable
         _queue = new InMemoryJobQueue(_clock);
         _wake = new WakeSignal(_clock);
         _held = new HeldJobs(_wake);
-        _completer = new JobCompleter(_queue, _held, Settings.Owner, 100, _clock, NullLogger.Instance);
+        _completer = new JobCompleter(_queue, _held, Settings.Owner, 100, TimeSpan.Zero, _clock, NullLogger.Instance);
         _prefetch = new PrefetchPolicy(_options);
     }
 

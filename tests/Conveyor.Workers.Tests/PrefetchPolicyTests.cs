@@ -33,12 +33,26 @@ public sealed class PrefetchPolicyTests
         Assert.Equal(4 + 36, policy.Capacity()); // 400 / 11 = 36.4
     }
 
-    [Fact]
-    public void The_extra_never_passes_the_ceiling_of_eight_per_worker_by_default()
+    [Theory]
+    [InlineData(3, 3 + 256)]
+    [InlineData(8, 8 + 256)]
+    [InlineData(24, 24 + 256)]
+    [InlineData(64, 64 + 8 * 64)]
+    public void By_default_the_extra_never_passes_eight_per_worker_or_256_whichever_is_more(int workers, int capacity)
     {
-        var policy = new PrefetchPolicy(Settings.Workers(count: 3));
+        var policy = new PrefetchPolicy(Settings.Workers(count: workers));
         policy.Record(TimeSpan.Zero);
-        Assert.Equal(3 + 24, policy.Capacity());
+        Assert.Equal(capacity, policy.Capacity());
+    }
+
+    [Fact]
+    public void However_high_the_default_ceiling_a_few_workers_hold_no_more_than_they_get_through_in_the_window()
+    {
+        var policy = new PrefetchPolicy(Settings.Workers(count: 8));
+        policy.Record(TimeSpan.FromMilliseconds(20));
+
+        // 8 workers × 100 ms / 20 ms per job: 40 extra, far below the ceiling of 256.
+        Assert.Equal(8 + 40, policy.Capacity());
     }
 
     [Fact]

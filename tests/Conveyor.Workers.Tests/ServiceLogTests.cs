@@ -25,7 +25,7 @@ public sealed class ServiceLogTests : IDisposable
 
     private JobExecutor Executor(params IJobHandler[] handlers)
     {
-        var completer = new JobCompleter(_queue, _held, Settings.Owner, 10, _clock, _logs.CreateLogger("completer"));
+        var completer = new JobCompleter(_queue, _held, Settings.Owner, 10, TimeSpan.Zero, _clock, _logs.CreateLogger("completer"));
         return new JobExecutor(new JobHandlerRegistry(handlers), _held, completer, new PrefetchPolicy(Settings.Workers()), _wake,
             Settings.Workers(), Settings.Owner, _clock, _logs);
     }
@@ -98,7 +98,7 @@ public sealed class ServiceLogTests : IDisposable
     public async Task A_failed_write_is_logged_with_the_delay_before_the_next_try()
     {
         _queue.FailNextCompletes(1);
-        var completer = new JobCompleter(_queue, _held, Settings.Owner, 10, _clock, _logs.CreateLogger("completer"));
+        var completer = new JobCompleter(_queue, _held, Settings.Owner, 10, TimeSpan.Zero, _clock, _logs.CreateLogger("completer"));
         completer.TryEnqueue(new Conveyor.Storage.Completion(Guid.NewGuid(), Conveyor.Core.JobOperation.Succeed, Conveyor.Core.TransitionInput.None));
         completer.Complete();
         var run = completer.RunAsync(CancellationToken.None);

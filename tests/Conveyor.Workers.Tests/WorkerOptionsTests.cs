@@ -47,6 +47,8 @@ public sealed class WorkerOptionsTests
     [InlineData("RetryBaseDelay", "02:00:00", "Conveyor:Workers:RetryBaseDelay must be at least zero and at most Conveyor:Workers:RetryMaxDelay.")]
     [InlineData("ProgressFlushInterval", "00:00:00", "Conveyor:Workers:ProgressFlushInterval must be positive.")]
     [InlineData("PrefetchWindow", "-00:00:01", "Conveyor:Workers:PrefetchWindow cannot be negative.")]
+    [InlineData("CompletionWindow", "-00:00:00.001", "Conveyor:Workers:CompletionWindow must be from 0 to 1 second.")]
+    [InlineData("CompletionWindow", "00:00:02", "Conveyor:Workers:CompletionWindow must be from 0 to 1 second.")]
     public void Each_bad_setting_is_refused_naming_its_key(string property, string value, string message)
     {
         var options = new WorkerOptions { LeaderTtl = TimeSpan.FromSeconds(1), LeaderElectInterval = TimeSpan.FromSeconds(0.5) };
@@ -61,9 +63,11 @@ public sealed class WorkerOptionsTests
     }
 
     [Fact]
-    public void The_prefetch_ceiling_defaults_to_eight_per_worker_and_takes_an_explicit_value()
+    public void The_prefetch_ceiling_defaults_to_eight_per_worker_but_at_least_256_and_takes_an_explicit_value()
     {
-        Assert.Equal(32, new WorkerOptions { Count = 4 }.MaxPrefetch);
+        Assert.Equal(256, new WorkerOptions { Count = 4 }.MaxPrefetch);
+        Assert.Equal(256, new WorkerOptions { Count = 32 }.MaxPrefetch);
+        Assert.Equal(8 * 64, new WorkerOptions { Count = 64 }.MaxPrefetch);
         Assert.Equal(5, new WorkerOptions { Count = 4, Prefetch = 5 }.MaxPrefetch);
         Assert.Equal(0, new WorkerOptions { Count = 4, Prefetch = 0 }.MaxPrefetch);
     }
