@@ -28,6 +28,15 @@ public sealed partial class WorkerProcessTests
         const int total = 5000;
         var (store, db, connectionString) = await NewStoreAsync();
         await using var _ = store;
+        // Both processes are up before the jobs are queued: a process claims hundreds of quick jobs at a time, so one
+        // that started seconds earlier (a process start on a loaded two-core box) would drain all 5,000 alone.
+        await using var first = WorkerProcess.Start(connectionString, 8);
+        await using var second = WorkerProcess.Start(connectionString, 8);
+        foreach (var process in new[] { first, second })
+        {
+            await Eventually.WaitAsync(() => Task.FromResult(process.Lines.Any(l => l.Contains("Workers started"))), up => up,
+                TimeSpan.FromSeconds(60), "both worker processes to start");
+        }
         var ids = new HashSet<Guid>();
         for (var batch = 0; batch < total / 1000; batch++)
         {
@@ -35,9 +44,6 @@ public sealed partial class WorkerProcessTests
                 Enumerable.Range(0, 1000).Select(_ => new NewJob { Type = "noop" }).ToList(), AuditContext.System("job.create"), CancellationToken.None);
             ids.UnionWith(created.Select(j => j.Id));
         }
-
-        await using var first = WorkerProcess.Start(connectionString, 8);
-        await using var second = WorkerProcess.Start(connectionString, 8);
         await Eventually.WaitAsync(() => db.CountAsync("jobs", "status = 'succeeded'"), n => n == total,
             TimeSpan.FromMinutes(3), "every job to succeed");
         await first.StopAsync(TimeSpan.FromSeconds(30));
