@@ -27,6 +27,13 @@ public sealed class TypeLimitProcessTests(ITestOutputHelper output)
         await using var a = WorkerProcess.Start(connectionString, 4, Settings);
         await using var b = WorkerProcess.Start(connectionString, 4, Settings);
         await using var c = WorkerProcess.Start(connectionString, 4, Settings);
+        // All three are up before the jobs are queued: on a loaded box a process start takes seconds, and the first one
+        // up would otherwise run all eight jobs (two at a time) before the others claim.
+        foreach (var process in new[] { a, b, c })
+        {
+            await Eventually.WaitAsync(() => Task.FromResult(process.Lines.Any(l => l.Contains("Workers started"))), up => up,
+                TimeSpan.FromSeconds(60), "the three worker processes to start");
+        }
 
         var sleeps = await store.CreateBatchAsync(Enumerable.Range(0, 8)
             .Select(_ => new NewJob { Type = "sleep", Metadata = JobMetadata.Parse("""{"seconds": 1}""") }).ToList(), AuditContext.System("job.create"), CancellationToken.None);
