@@ -34,7 +34,7 @@ await using var server = ConveyorHost.BuildServer([
 await server.StartAsync();
 var secured = BenchTools.Address(server);
 
-// The bare host: the same handler, JSON options, problem details, exception handler and security headers over the
+// The bare host: the same handler and job cache, JSON options, problem details, exception handler and security headers over the
 // server's own store; only authentication, authorization and the rate limiter are missing.
 // The content root is the binary's folder, as the server's: from the working directory (often /tmp) the host's
 // configuration watcher would take file events from everything under it.
@@ -44,12 +44,14 @@ builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false); // as the serv
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Services.ConfigureHttpJsonOptions(o => ConveyorJson.Configure(o.SerializerOptions));
 builder.Services.AddSingleton(server.Services.GetRequiredService<IJobReader>());
+builder.Services.AddSingleton(server.Services.GetRequiredService<Conveyor.Caching.IJobCache>());
 builder.Services.AddProblemDetails();
 await using var bare = builder.Build();
 bare.UseSecurityHeaders();
 bare.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = _ => StatusCodes.Status500InternalServerError });
 bare.UseStatusCodePages();
-bare.MapGet("/api/v1/jobs/{id}", (string id, IJobReader store, CancellationToken ct) => JobsEndpoints.GetAsync(id, store, ct));
+bare.MapGet("/api/v1/jobs/{id}", (string id, IJobReader store, Conveyor.Caching.IJobCache cache, CancellationToken ct) =>
+    JobsEndpoints.GetAsync(id, store, cache, ct));
 await bare.StartAsync();
 var open = BenchTools.Address(bare);
 

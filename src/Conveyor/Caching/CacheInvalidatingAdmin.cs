@@ -4,7 +4,7 @@ using Conveyor.Storage;
 namespace Conveyor.Caching;
 
 /// <summary>Operators' changes, dropping the cached status of the job they touched once the change has committed.</summary>
-public sealed class CacheInvalidatingAdmin(IJobAdmin inner, IJobStatusCache cache) : IJobAdmin
+public sealed class CacheInvalidatingAdmin(IJobAdmin inner, IJobCache cache) : IJobAdmin
 {
     // A new job has no entry: a miss is never cached.
     public Task<CreateOutcome> CreateAsync(NewJob job, AuditContext audit, CancellationToken ct) => inner.CreateAsync(job, audit, ct);

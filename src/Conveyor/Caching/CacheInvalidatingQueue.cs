@@ -3,8 +3,8 @@ using Conveyor.Storage;
 
 namespace Conveyor.Caching;
 
-/// <summary>The workers' queue, dropping the cached status of every job a call changed once the call has committed.</summary>
-public sealed class CacheInvalidatingQueue(IJobQueue inner, IJobStatusCache cache) : IJobQueue
+/// <summary>The workers' queue, dropping the cached views of every job a call changed once the call has committed.</summary>
+public sealed class CacheInvalidatingQueue(IJobQueue inner, IJobCache cache) : IJobQueue
 {
     public async Task<IReadOnlyList<Job>> ClaimAsync(string owner, int max, TimeSpan lease, CancellationToken ct)
     {
@@ -13,9 +13,18 @@ public sealed class CacheInvalidatingQueue(IJobQueue inner, IJobStatusCache cach
         return claimed;
     }
 
-    // A heartbeat moves only the lease, which no cached payload shows.
-    public Task<IReadOnlyList<Guid>> HeartbeatAsync(string owner, IReadOnlyCollection<Guid> ids, TimeSpan lease, CancellationToken ct) =>
-        inner.HeartbeatAsync(owner, ids, lease, ct);
+    // A heartbeat moves the lease's expiry, which the v1 job resource shows.
+    public async Task<IReadOnlyList<Guid>> HeartbeatAsync(string owner, IReadOnlyCollection<Guid> ids, TimeSpan lease, CancellationToken ct)
+    {
+        try
+        {
+            return await inner.HeartbeatAsync(owner, ids, lease, ct);
+        }
+        finally
+        {
+            await cache.InvalidateAsync(ids, CancellationToken.None);
+        }
+    }
 
     public async Task<int> CompleteAsync(string owner, IReadOnlyList<Completion> completions, CancellationToken ct)
     {

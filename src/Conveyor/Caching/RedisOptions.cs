@@ -14,6 +14,13 @@ public sealed class RedisOptions
     public TimeSpan StatusTtl { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// How long a node keeps a payload in its own memory (the near cache in front of Redis) at most; 0 turns it off.
+    /// Changes reach every node's near cache at once over Redis pub/sub, so this only bounds how stale another node can
+    /// be when a message is lost.
+    /// </summary>
+    public TimeSpan NearTtl { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// Prefix of every key. The braces are a Redis Cluster hash tag: a change's version bump and delete run in one
     /// script, which needs their keys in one slot.
     /// </summary>
@@ -25,6 +32,8 @@ public sealed class RedisOptions
     {
         if (StatusTtl < TimeSpan.FromSeconds(1) || StatusTtl > TimeSpan.FromHours(1))
             yield return $"{Section}:StatusTtl must be between 00:00:01 and 01:00:00.";
+        if (NearTtl < TimeSpan.Zero || NearTtl > TimeSpan.FromMinutes(10))
+            yield return $"{Section}:NearTtl must be between 00:00:00 (off) and 00:10:00.";
         if (string.IsNullOrEmpty(KeyPrefix)) yield return $"{Section}:KeyPrefix must not be empty.";
         if (!Enabled) yield break;
         string? problem = null;

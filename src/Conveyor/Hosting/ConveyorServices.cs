@@ -59,7 +59,7 @@ public static class ConveyorServices
         var options = services.AddConveyorOptions(configuration);
         services.AddSingleton(TimeProvider.System);
         services.AddConveyorStore(configuration, options);
-        services.AddConveyorStatusCache(configuration, options.Database.Provider);
+        services.AddConveyorJobCache(configuration, options.Database.Provider);
         services.AddSingleton<IJobHandler, NoopHandler>();
         services.AddSingleton<IJobHandler, SleepHandler>();
         services.AddSingleton<IJobHandler, FailHandler>();

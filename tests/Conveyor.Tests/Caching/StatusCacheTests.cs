@@ -12,15 +12,15 @@ public sealed class MemoryStatusCacheTests : StatusCacheContract
 {
     private readonly FakeTimeProvider _time = new();
 
-    protected override Task<IJobStatusCache> CreateAsync() =>
-        Task.FromResult<IJobStatusCache>(new MemoryJobStatusCache(Options.Create(new RedisOptions()), _time));
+    protected override Task<IJobCache> CreateAsync() =>
+        Task.FromResult<IJobCache>(new MemoryJobCache(Options.Create(new RedisOptions()), _time));
 
     [Fact]
     public async Task An_entry_expires_after_its_ttl()
     {
         var cache = await CreateAsync();
         var id = Guid.NewGuid();
-        await cache.GetOrLoadAsync(id, Loads("old"), CancellationToken.None);
+        await cache.GetOrLoadAsync(id, JobCacheView.Status, Loads("old"), CancellationToken.None);
         _time.Advance(TimeSpan.FromSeconds(29));
         Assert.Equal("old", await ReadAsync(cache, id, "new"));
         _time.Advance(TimeSpan.FromSeconds(2));
@@ -28,6 +28,7 @@ public sealed class MemoryStatusCacheTests : StatusCacheContract
     }
 }
 
+/// <summary>The cache on Redis alone (near cache off): what every node shares.</summary>
 public sealed class RedisStatusCacheTests : StatusCacheContract, IAsyncLifetime
 {
     private TestRedis _redis = null!;
@@ -41,11 +42,12 @@ public sealed class RedisStatusCacheTests : StatusCacheContract, IAsyncLifetime
         await _redis.DisposeAsync();
     }
 
-    protected override async Task<IJobStatusCache> CreateAsync()
+    protected override async Task<IJobCache> CreateAsync()
     {
         var connection = await ConnectionMultiplexer.ConnectAsync(new RedisOptions { Configuration = _redis.Configuration }.ClientOptions());
         _connections.Add(connection);
-        return new RedisJobStatusCache(connection, Options.Create(new RedisOptions()), NullLogger<RedisJobStatusCache>.Instance);
+        return new RedisJobCache(connection, Options.Create(new RedisOptions { NearTtl = TimeSpan.Zero }), TimeProvider.System,
+            NullLogger<RedisJobCache>.Instance);
     }
 
     [Fact]
@@ -91,14 +93,14 @@ public sealed class RedisStatusCacheTests : StatusCacheContract, IAsyncLifetime
 /// <summary>What every status cache keeps: hits, misses, and no change ever hidden behind an older payload.</summary>
 public abstract class StatusCacheContract
 {
-    protected abstract Task<IJobStatusCache> CreateAsync();
+    protected abstract Task<IJobCache> CreateAsync();
 
     protected static Func<CancellationToken, ValueTask<byte[]?>> Loads(string? value) =>
         _ => ValueTask.FromResult(value is null ? null : Encoding.UTF8.GetBytes(value));
 
-    protected static async Task<string?> ReadAsync(IJobStatusCache cache, Guid id, string? storeHas)
+    protected static async Task<string?> ReadAsync(IJobCache cache, Guid id, string? storeHas, JobCacheView view = JobCacheView.Status)
     {
-        var payload = await cache.GetOrLoadAsync(id, Loads(storeHas), CancellationToken.None);
+        var payload = await cache.GetOrLoadAsync(id, view, Loads(storeHas), CancellationToken.None);
         return payload is null ? null : Encoding.UTF8.GetString(payload);
     }
 
@@ -137,7 +139,7 @@ public abstract class StatusCacheContract
         var cache = await CreateAsync();
         var id = Guid.NewGuid();
         // The load reads the store, then a change commits and invalidates, then the load's old payload comes back.
-        var raced = await cache.GetOrLoadAsync(id, async ct =>
+        var raced = await cache.GetOrLoadAsync(id, JobCacheView.Status, async ct =>
         {
             await cache.InvalidateAsync([id], ct);
             return Encoding.UTF8.GetBytes("old");
@@ -152,12 +154,28 @@ public abstract class StatusCacheContract
     {
         var cache = await CreateAsync();
         var id = Guid.NewGuid();
-        await cache.GetOrLoadAsync(id, async ct =>
+        await cache.GetOrLoadAsync(id, JobCacheView.Resource, async ct =>
         {
             await cache.InvalidateAllAsync(ct);
             return Encoding.UTF8.GetBytes("old");
         }, CancellationToken.None);
-        Assert.Equal("new", await ReadAsync(cache, id, "new"));
+        Assert.Equal("new", await ReadAsync(cache, id, "new", JobCacheView.Resource));
+    }
+
+    [Fact]
+    public async Task Views_are_kept_apart_and_a_change_drops_every_view_of_the_job()
+    {
+        var cache = await CreateAsync();
+        var id = Guid.NewGuid();
+        Assert.Equal("status", await ReadAsync(cache, id, "status", JobCacheView.Status));
+        Assert.Equal("resource", await ReadAsync(cache, id, "resource", JobCacheView.Resource));
+        Assert.Equal("status", await ReadAsync(cache, id, "other", JobCacheView.Status));
+        Assert.Equal("resource", await ReadAsync(cache, id, "other", JobCacheView.Resource));
+
+        await cache.InvalidateAsync([id], CancellationToken.None);
+
+        Assert.Equal("status 2", await ReadAsync(cache, id, "status 2", JobCacheView.Status));
+        Assert.Equal("resource 2", await ReadAsync(cache, id, "resource 2", JobCacheView.Resource));
     }
 
     [Fact]

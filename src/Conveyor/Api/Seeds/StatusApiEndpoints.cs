@@ -47,11 +47,11 @@ public static class StatusApiEndpoints
         return group;
     }
 
-    private static async Task<IResult> GetAsync([FromRoute(Name = "job_id")] string jobId, IJobReader store, IJobStatusCache cache,
+    private static async Task<IResult> GetAsync([FromRoute(Name = "job_id")] string jobId, IJobReader store, IJobCache cache,
         CancellationToken ct)
     {
         if (!Guid.TryParse(jobId, out var id)) return Problems.Validation("job_id", "The job id must be a UUID.");
-        var payload = await cache.GetOrLoadAsync(id, async c => await store.GetAsync(id, c) is { } job
+        var payload = await cache.GetOrLoadAsync(id, JobCacheView.Status, async c => await store.GetAsync(id, c) is { } job
             ? JsonSerializer.SerializeToUtf8Bytes(JobStatusResource.From(job), ConveyorJson.Options)
             : null, ct);
         return payload is null ? Problems.NotFound($"Job {id}") : TypedResults.Bytes(payload, "application/json");

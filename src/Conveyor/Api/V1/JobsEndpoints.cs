@@ -1,4 +1,7 @@
+using System.Text.Json;
+using Conveyor.Api.Json;
 using Conveyor.Application;
+using Conveyor.Caching;
 using Conveyor.Audit;
 using Conveyor.Auth;
 using Conveyor.Core;
@@ -240,14 +243,25 @@ public static class JobsEndpoints
             links));
     }
 
-    /// <summary>GET /api/v1/jobs/{id}; public so that bench/Conveyor.AuthBench can map the very same handler without auth.</summary>
-    public static async Task<IResult> GetAsync(string id, IJobReader store, CancellationToken ct)
+    /// <summary>
+    /// GET /api/v1/jobs/{id}: the job resource's JSON from the job cache (a node's memory, then Redis, then the store,
+    /// with every change of the job dropping it; see <see cref="IJobCache"/>). Public so that bench/Conveyor.AuthBench can
+    /// map the very same handler without auth.
+    /// </summary>
+    public static async Task<IResult> GetAsync(string id, IJobReader store, IJobCache cache, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var jobId)) return InvalidId();
+        var payload = await cache.GetOrLoadAsync(jobId, JobCacheView.Resource, c => LoadResourceAsync(store, jobId, c), ct);
+        return payload is null ? Problems.NotFound($"Job {jobId}") : TypedResults.Bytes(payload, "application/json");
+    }
+
+    /// <summary>The resource's JSON as the store has it now, or null when there is no such job.</summary>
+    private static async ValueTask<byte[]?> LoadResourceAsync(IJobReader store, Guid jobId, CancellationToken ct)
+    {
         var job = await store.GetAsync(jobId, ct);
-        if (job is null) return Problems.NotFound($"Job {jobId}");
+        if (job is null) return null;
         var retriedBy = job.Status == JobStatus.Failed ? await store.FindRetryAsync(jobId, ct) : null;
-        return TypedResults.Ok(JobResource.From(job, retriedBy));
+        return JsonSerializer.SerializeToUtf8Bytes(JobResource.From(job, retriedBy), ConveyorJson.Options);
     }
 
     private static async Task<IResult> EventsAsync(string id, IJobReader store, CancellationToken ct)
