@@ -121,6 +121,33 @@ public abstract class AccessContract(Provider provider)
         Assert.Equal(3, transformation.Calls);
     }
 
+    [Fact]
+    public async Task A_key_sent_again_on_a_kept_alive_connection_is_not_hashed_again_and_a_revoke_still_refuses_it_there()
+    {
+        await using var server = await StartAsync();
+        var validator = server.Services.GetRequiredService<ApiKeyValidator>();
+        var (id, key) = await CreateKeyAsync(server, Roles.Viewer);
+        var client = server.NewClient(key);
+        var before = validator.KeysHashed;
+        for (var i = 0; i < 10; i++) Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(HttpMethod.Get, "/api/v1/jobs")).Status);
+        // The first request hashes in the short way's look-up and in the handler's verification, the second in the short
+        // way (now verified, the connection remembers it); the other eight compare with what the connection sent.
+        Assert.Equal(3, validator.KeysHashed - before);
+
+        // Another key on the same connection is hashed, and so is the first again after it.
+        var (_, other) = await CreateKeyAsync(server, Roles.Viewer);
+        using (var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/jobs"))
+        {
+            request.Headers.Authorization = new("Bearer", other);
+            using var response = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(HttpMethod.Get, "/api/v1/jobs")).Status);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await server.Client.SendAsync(HttpMethod.Delete, $"/api/v1/keys/{id}")).Status);
+        await AssertProblem401(client);
+    }
+
     /// <summary>Counts <c>aspnetcore.authentication.authenticate.duration</c> measurements of one server's meters.</summary>
     private sealed class AuthenticationCount : IDisposable
     {

@@ -10,16 +10,49 @@ namespace Conveyor.Api;
 /// </summary>
 public static class StrictRequestFilter
 {
-    public static EndpointFilterDelegate Create(EndpointFilterFactoryContext factory, EndpointFilterDelegate next) => async invocation =>
+    public static EndpointFilterDelegate Create(EndpointFilterFactoryContext factory, EndpointFilterDelegate next)
+    {
+        // The endpoint's metadata never changes: read once, on its first request, not on every one.
+        Rules? rules = null;
+        return invocation =>
+        {
+            var http = invocation.HttpContext;
+            // The request most requests are, with no query string and plain route values, goes on without an await or
+            // an allocation.
+            if (!http.Request.QueryString.HasValue && PlainRouteValues(http.Request)) return next(invocation);
+            if (rules is null)
+            {
+                var metadata = http.GetEndpoint()?.Metadata;
+                rules = new Rules(metadata?.GetMetadata<QueryParameters>() ?? QueryParameters.None, metadata?.GetMetadata<AuditActionMetadata>());
+            }
+            return CheckedAsync(invocation, next, rules.Allowed, rules.Audited);
+        };
+    }
+
+    private sealed record Rules(QueryParameters Allowed, AuditActionMetadata? Audited);
+
+    private static async ValueTask<object?> CheckedAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next,
+        QueryParameters allowed, AuditActionMetadata? audited)
     {
         var http = invocation.HttpContext;
-        var metadata = http.GetEndpoint()?.Metadata;
-        var allowed = metadata?.GetMetadata<QueryParameters>() ?? QueryParameters.None;
         var errors = Check(http.Request, allowed);
         if (errors is null) return await next(invocation);
-        if (metadata?.GetMetadata<AuditActionMetadata>() is { } audited) await AuditedFilter.RejectAsync(http, audited.Action);
+        if (audited is not null) await AuditedFilter.RejectAsync(http, audited.Action);
         return Problems.Validation(errors);
-    };
+    }
+
+    private static bool PlainRouteValues(HttpRequest request)
+    {
+        foreach (var (_, value) in request.RouteValues)
+        {
+            if (value is string text && HasControl(text)) return false;
+        }
+        return true;
+    }
+
+    /// <summary>What <see cref="char.IsControl(char)"/> finds: U+0000–U+001F and U+007F–U+009F.</summary>
+    private static bool HasControl(string text) =>
+        text.AsSpan().ContainsAnyInRange('\u0000', '\u001f') || text.AsSpan().ContainsAnyInRange('\u007f', '\u009f');
 
     private static Dictionary<string, string[]>? Check(HttpRequest request, QueryParameters allowed)
     {

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features.Authentication;
 
 namespace Conveyor.Auth;
@@ -29,7 +30,7 @@ public sealed class ConveyorAuthenticationMiddleware(RequestDelegate next, IAuth
     public Task InvokeAsync(HttpContext context)
     {
         if (!_shortWay || !ApiKeyAuthenticationHandler.TryGetPresentedKey(context.Request, out var presented)
-            || !validator.TryGetVerified(presented.Span, out var key))
+            || !validator.TryGetVerified(presented.Span, ConnectionItems(context), out var key))
         {
             return _framework.Invoke(context);
         }
@@ -46,6 +47,12 @@ public sealed class ConveyorAuthenticationMiddleware(RequestDelegate next, IAuth
         context.Features.Set<IAuthenticateResultFeature>(features);
         return next(context);
     }
+
+    /// <summary>An HTTP/1.x connection's items (its requests come one at a time); none for HTTP/2 and 3, whose streams run at once.</summary>
+    private static IDictionary<object, object?>? ConnectionItems(HttpContext context) =>
+        HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol)
+            ? context.Features.Get<IConnectionItemsFeature>()?.Items
+            : null;
 
     /// <summary>The pair of features the framework's middleware sets for a successful authentication, with its semantics.</summary>
     private sealed class Features(AuthenticateResult result) : IAuthenticateResultFeature, IHttpAuthenticationFeature
