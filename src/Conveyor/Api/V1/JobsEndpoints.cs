@@ -252,7 +252,7 @@ public static class JobsEndpoints
     {
         if (!Guid.TryParse(id, out var jobId)) return InvalidId();
         var payload = await cache.GetOrLoadAsync(jobId, JobCacheView.Resource, c => LoadResourceAsync(store, jobId, c), ct);
-        return payload is null ? Problems.NotFound($"Job {jobId}") : TypedResults.Bytes(payload, "application/json");
+        return payload is null ? Problems.NotFound($"Job {jobId}") : TypedResults.Bytes(payload, "application/json; charset=utf-8");
     }
 
     /// <summary>The resource's JSON as the store has it now, or null when there is no such job.</summary>
