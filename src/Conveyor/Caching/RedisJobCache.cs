@@ -110,7 +110,7 @@ public sealed class RedisJobCache : IJobCache, IDisposable
             if (Volatile.Read(ref _missedChanges) == 1) await DropEverythingWrittenBeforeAsync();
             seen = await Database.StringGetAsync([_epochKey, EntryKey(jobId, view), VersionKey(jobId)]);
         }
-        catch (RedisException e)
+        catch (Exception e) when (IsFault(e))
         {
             Missed(e);
             return await load(ct);
@@ -127,7 +127,7 @@ public sealed class RedisJobCache : IJobCache, IDisposable
                 [VersionKey(jobId), _epochKey, EntryKey(jobId, view)],
                 [seen[2].IsNull ? "0" : seen[2].ToString(), epoch, payload, _ttlMilliseconds]);
         }
-        catch (RedisException e)
+        catch (Exception e) when (IsFault(e))
         {
             Missed(e);
         }
@@ -155,7 +155,7 @@ public sealed class RedisJobCache : IJobCache, IDisposable
             // A version outlives every entry that could have been loaded before it moved.
             await Database.ScriptEvaluateAsync(BumpAndDelete, keys, [_ttlMilliseconds * 2, _channel.ToString(), message]);
         }
-        catch (RedisException e)
+        catch (Exception e) when (IsFault(e))
         {
             Missed(e);
         }
@@ -172,7 +172,7 @@ public sealed class RedisJobCache : IJobCache, IDisposable
         {
             await BumpEpochAsync();
         }
-        catch (RedisException e)
+        catch (Exception e) when (IsFault(e))
         {
             Missed(e);
         }
@@ -211,13 +211,16 @@ public sealed class RedisJobCache : IJobCache, IDisposable
         {
             await DropEverythingWrittenBeforeAsync();
         }
-        catch (RedisException e)
+        catch (Exception e) when (IsFault(e))
         {
             Missed(e);
         }
     }
 
-    private void Missed(RedisException e)
+    /// <summary>A cache fault: a Redis error, or a timeout (<see cref="RedisTimeoutException"/> is not a <see cref="RedisException"/>).</summary>
+    private static bool IsFault(Exception e) => e is RedisException or TimeoutException;
+
+    private void Missed(Exception e)
     {
         NearOff();
         if (Interlocked.Exchange(ref _missedChanges, 1) == 0) CacheLog.RedisAway(_logger, e.GetType().Name);
@@ -256,7 +259,7 @@ public sealed class RedisJobCache : IJobCache, IDisposable
                     await _redis.GetSubscriber().PublishAsync(_channel, probe);
                 }
             }
-            catch (RedisException)
+            catch (Exception e) when (IsFault(e))
             {
                 // Not connected: the next round tries again.
             }
