@@ -43,6 +43,8 @@ public sealed class MeasuredStore(IJobStore inner) : IJobStore
     public Task<JobPage> ListAsync(JobQuery query, CancellationToken ct) => inner.ListAsync(query, ct);
     public Task<IReadOnlyList<Job>> ListChangedAsync(IReadOnlyCollection<Guid> ids, DateTimeOffset since, CancellationToken ct) => inner.ListChangedAsync(ids, since, ct);
     public Task<long> CountAsync(JobQuery filter, CancellationToken ct) => inner.CountAsync(filter, ct);
+    public Task<IReadOnlyList<JobGroupCount>> CountByAsync(JobQuery filter, JobCountField field, IReadOnlyList<string> values, CancellationToken ct) =>
+        inner.CountByAsync(filter, field, values, ct);
     public Task<IReadOnlyList<Guid>> ListIdsAsync(JobQuery filter, Guid? after, int limit, CancellationToken ct) => inner.ListIdsAsync(filter, after, limit, ct);
     public Task<IReadOnlyList<JobEvent>?> GetEventsAsync(Guid id, CancellationToken ct) => inner.GetEventsAsync(id, ct);
     public Task<Guid?> FindRetryAsync(Guid id, CancellationToken ct) => inner.FindRetryAsync(id, ct);

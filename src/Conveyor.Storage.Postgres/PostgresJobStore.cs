@@ -229,6 +229,28 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
         return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
+    public async Task<IReadOnlyList<JobGroupCount>> CountByAsync(JobQuery filter, JobCountField field, IReadOnlyList<string> values,
+        CancellationToken ct)
+    {
+        if (values.Count == 0) return [];
+        var sql = ListSql(filter);
+        var column = JobGroupCount.Column(field);
+        // A subquery per value, each an index scan ((status|type, created_at, id)) that stops at the cap.
+        await using var command = _dataSource.CreateCommand($"""
+            SELECT (SELECT count(*) FROM (
+                SELECT 1 FROM jobs WHERE {column} = g.value AND {sql.Filter}{(filter.CountLimit is null ? "" : " LIMIT @count_limit")}) capped)
+            FROM unnest(@group_values) WITH ORDINALITY AS g(value, n)
+            ORDER BY g.n
+            """);
+        foreach (var (name, value) in sql.FilterParameters) command.Parameters.AddWithValue(name, value);
+        Add(command, "group_values", values.ToArray());
+        if (filter.CountLimit is not null) Add(command, "count_limit", JobListSql.CountLimitValue(filter));
+        var counts = new List<JobGroupCount>(values.Count);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) counts.Add(JobGroupCount.Of(values[counts.Count], reader.GetInt64(0), filter));
+        return counts;
+    }
+
     public async Task<IReadOnlyList<Guid>> ListIdsAsync(JobQuery filter, Guid? after, int limit, CancellationToken ct)
     {
         var sql = ListSql(filter);

@@ -247,6 +247,30 @@ public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStor
         return (long)(await count.ExecuteScalarAsync(ct))!;
     }
 
+    public async Task<IReadOnlyList<JobGroupCount>> CountByAsync(JobQuery filter, JobCountField field, IReadOnlyList<string> values,
+        CancellationToken ct)
+    {
+        if (values.Count == 0) return [];
+        var sql = ListSql(filter);
+        var column = JobGroupCount.Column(field);
+        await using var connection = await OpenAsync(ct);
+        // One read transaction, so the counts see the same snapshot; a statement per value costs no round trip here.
+        await using var tx = connection.BeginTransaction(deferred: true);
+        var counts = new List<JobGroupCount>(values.Count);
+        foreach (var value in values)
+        {
+            await using var count = Command(connection, tx, filter.CountLimit is null
+                ? $"SELECT count(*) FROM jobs WHERE {column} = @group_value AND {sql.Filter}"
+                : $"SELECT count(*) FROM (SELECT 1 FROM jobs WHERE {column} = @group_value AND {sql.Filter} LIMIT @count_limit)");
+            foreach (var (name, parameter) in sql.FilterParameters) count.Parameters.AddWithValue("@" + name, parameter);
+            count.Parameters.AddWithValue("@group_value", value);
+            if (filter.CountLimit is not null) count.Parameters.AddWithValue("@count_limit", JobListSql.CountLimitValue(filter));
+            counts.Add(JobGroupCount.Of(value, (long)(await count.ExecuteScalarAsync(ct))!, filter));
+        }
+        await tx.CommitAsync(ct);
+        return counts;
+    }
+
     public async Task<IReadOnlyList<Guid>> ListIdsAsync(JobQuery filter, Guid? after, int limit, CancellationToken ct)
     {
         var sql = ListSql(filter);

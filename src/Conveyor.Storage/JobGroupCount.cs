@@ -1,0 +1,20 @@
+namespace Conveyor.Storage;
+
+/// <summary>
+/// How many jobs of one group (a status, a type) match a filter. When <see cref="Capped"/>, more than <see cref="Count"/>
+/// match: the count stopped at the query's <see cref="JobQuery.CountLimit"/>.
+/// </summary>
+public sealed record JobGroupCount(string Value, long Count, bool Capped)
+{
+    /// <summary>A count read with <see cref="JobListSql.CountLimitValue"/> (one over the cap): over the cap is capped.</summary>
+    internal static JobGroupCount Of(string value, long counted, JobQuery query) =>
+        query.CountLimit is { } limit && counted > limit ? new(value, limit, true) : new(value, counted, false);
+
+    /// <summary>The column a <see cref="JobCountField"/> names (whitelisted: it goes into the statement's text).</summary>
+    internal static string Column(JobCountField field) => field switch
+    {
+        JobCountField.Status => "status",
+        JobCountField.Type => "type",
+        _ => throw new ArgumentOutOfRangeException(nameof(field), field, "Jobs are counted by status or by type."),
+    };
+}
