@@ -1,3 +1,6 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using Conveyor.Application;
 using Conveyor.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -6,8 +9,6 @@ namespace Conveyor.Web;
 /// <summary><c>/jobs/{id}</c>: one job's status, progress, error, detection, rows, failed lines and timeline, live.</summary>
 public static class JobPageEndpoints
 {
-    public static readonly TimeSpan RunningInterval = TimeSpan.FromMilliseconds(250);
-
     public static void MapJobPages(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/jobs/{id}", PageAsync).RequireAuthorization(Policies.Viewer);
@@ -22,19 +23,19 @@ public static class JobPageEndpoints
         return new RazorComponentResult<JobDetailPage>(new { Shell = Shell.For(context), View = view, Keep = loader.LogKeep });
     }
 
-    private static IResult Live(string id, HttpContext context, JobLoader loader, FragmentRenderer renderer, TimeProvider time)
+    private static IResult Live(string id, HttpContext context, JobLoader loader, FragmentRenderer renderer, JobFeed feed, TimeProvider time)
     {
         if (!LiveStream.Accepts(context.Request)) return LiveStream.NotAStream();
         if (!Guid.TryParse(id, out var jobId)) return QueueEndpoints.Message(context, StatusCodes.Status400BadRequest, "Not a job", "The job id must be a UUID.");
         var shell = Shell.For(context);
-        var running = false;
+        var ticks = new JobPageTicks(feed, time, jobId);
         // The log as the page has it: only lines after the last one seen are read, and the newest Keep kept, as the store does.
         var log = new List<Storage.JobLogLine>();
         async Task<IReadOnlyList<LiveStream.Region>> RenderAsync(CancellationToken ct)
         {
             var view = await loader.LoadAsync(jobId, full: false, ct);
             if (view is null) return [];
-            running = view.Job.Status == Conveyor.Core.JobStatus.Running;
+            ticks.Saw(view.Job.Status);
             log.AddRange(await loader.ReadLogAsync(jobId, log.Count > 0 ? log[^1].Seq : 0, ct));
             if (log.Count > loader.LogKeep) log.RemoveRange(0, log.Count - loader.LogKeep);
             return
@@ -49,8 +50,15 @@ public static class JobPageEndpoints
         }
         static string? Announce(IReadOnlyList<LiveStream.Region> changed) =>
             changed.Any(r => r.TargetId == "job-events") ? "The job's status changed." : null;
-        // A running job's bar moves four times a second (one read by id each time); otherwise once a second.
-        return TypedResults.ServerSentEvents(LiveStream.RunAsync(RenderAsync, Announce, time, context.RequestAborted,
-            () => running ? RunningInterval : LiveStream.Interval));
+        return TypedResults.ServerSentEvents(StreamAsync(ticks, RenderAsync, Announce, context.RequestAborted));
+    }
+
+    private static async IAsyncEnumerable<SseItem<string>> StreamAsync(JobPageTicks ticks,
+        Func<CancellationToken, Task<IReadOnlyList<LiveStream.Region>>> render, Func<IReadOnlyList<LiveStream.Region>, string?> announce,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        // Disposed however the stream ends, so the feed forgets the page.
+        await using var _ = ticks;
+        await foreach (var item in LiveStream.RunAsync(render, announce, ticks.WaitAsync, ct)) yield return item;
     }
 }

@@ -29,9 +29,18 @@ public static class LiveStream
     /// (all of them the first time), plus <paramref name="announce"/>'s sentence in the page's status region when given.
     /// </summary>
     /// <param name="interval">How long to wait before the next render (asked after each one); <see cref="Interval"/> when null.</param>
+    public static IAsyncEnumerable<SseItem<string>> RunAsync(Func<CancellationToken, Task<IReadOnlyList<Region>>> render,
+        Func<IReadOnlyList<Region>, string?>? announce, TimeProvider time, CancellationToken ct, Func<TimeSpan>? interval = null) =>
+        RunAsync(render, announce, token => WaitAsync(interval?.Invoke() ?? Interval, time, token), ct);
+
+    /// <summary>
+    /// Renders <paramref name="render"/> at the start and again each time <paramref name="next"/> returns true, and yields
+    /// the regions that changed as the timed overload does: for a page that waits on something other than a clock (the
+    /// node's shared <c>JobFeed</c>, so an open page costs no read of its own while nothing changes).
+    /// </summary>
+    /// <param name="next">Waits for the moment of the next render; false ends the stream.</param>
     public static async IAsyncEnumerable<SseItem<string>> RunAsync(Func<CancellationToken, Task<IReadOnlyList<Region>>> render,
-        Func<IReadOnlyList<Region>, string?>? announce, TimeProvider time, [EnumeratorCancellation] CancellationToken ct,
-        Func<TimeSpan>? interval = null)
+        Func<IReadOnlyList<Region>, string?>? announce, Func<CancellationToken, Task<bool>> next, [EnumeratorCancellation] CancellationToken ct)
     {
         var sent = new Dictionary<string, string>(StringComparer.Ordinal);
         var first = true;
@@ -57,7 +66,7 @@ public static class LiveStream
                 yield return new SseItem<string>(message.ToString());
             }
             first = false;
-            if (!await WaitAsync(interval?.Invoke() ?? Interval, time, ct)) yield break;
+            if (!await next(ct)) yield break;
         }
     }
 
