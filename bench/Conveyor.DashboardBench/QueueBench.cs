@@ -1,121 +1,163 @@
 using System.Diagnostics;
 using System.Globalization;
-using Conveyor.Core;
-using Conveyor.Storage;
+using System.Net;
 using Conveyor.Storage.Postgres;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace Conveyor.DashboardBench;
 
 /// <summary>
-/// The queue's first page (the dashboard's query: newest first, 50 rows, total capped at 10,000) at a million jobs in
-/// PostgreSQL, with each one filter and with searches; p50/p95 of the store call (what the page's handler awaits), then
-/// each one's plan (EXPLAIN ANALYZE via auto_explain), then the searches again without their index, as the baseline.
+/// <c>/admin/queue</c>'s first page at a million jobs in PostgreSQL, as a browser gets it: a <c>conveyor serve</c> node
+/// (<see cref="ServerProcess"/>) started afresh for each case (unfiltered, each one filter, the searches), its first
+/// request after start timed alone (cold), then warm requests alternating with the baseline, a bare <c>SELECT</c> of the
+/// same 50 rows over Npgsql. Each request is timed on loopback from send to the last byte of the page, so the figure
+/// is the server's time plus a loopback round trip. Then, with <c>--plans on</c>, every statement the page runs, once
+/// per case, on a node whose connections log EXPLAIN (ANALYZE, BUFFERS) (auto_explain).
 /// </summary>
 internal static class QueueBench
 {
+    /// <summary>One view of the queue: its query string, and the WHERE of the bare SELECT that reads the same rows.</summary>
+    private sealed record Case(string Name, string Query, string Where, bool Search = false);
+
     public static async Task<int> RunAsync(string[] args)
     {
         var connection = Environment.GetEnvironmentVariable("BENCH_PG") ?? throw new InvalidOperationException("BENCH_PG is not set.");
+        var serverDll = BenchTools.StringArg(args, "--server") ?? throw new InvalidOperationException("--server <conveyor.dll> is required.");
         var jobs = BenchTools.Arg(args, "--jobs", 1_000_000);
-        var rounds = BenchTools.Arg(args, "--rounds", 200);
-        var plansPath = BenchTools.StringArg(args, "--plans");
+        var rounds = BenchTools.Arg(args, "--rounds", 100);
+        var port = BenchTools.Arg(args, "--port", 5992);
+        var plans = BenchTools.StringArg(args, "--plans") == "on";
 
-        await using var store = PostgresJobStore.Create(connection, TimeProvider.System);
-        await store.MigrateAsync(CancellationToken.None);
+        await using (var store = PostgresJobStore.Create(connection, TimeProvider.System))
+            await store.MigrateAsync(CancellationToken.None);
         await using var raw = NpgsqlDataSource.Create(connection);
         var seeded = await SeedAsync(raw, jobs);
         Console.WriteLine($"seeded {jobs:N0} jobs in {seeded.TotalSeconds:F1} s");
 
         var probe = await ProbeAsync(raw);
-        var cases = new (string Name, JobQuery Query)[]
+        const string search = "id IN (SELECT job_id FROM job_search WHERE document ILIKE '%{0}%')";
+        var cases = new Case[]
         {
-            ("no filter", new JobQuery()),
-            ("status=failed (5%)", new JobQuery { Statuses = [JobStatus.Failed] }),
-            ("status=queued (5%)", new JobQuery { Statuses = [JobStatus.Queued] }),
-            ("status=succeeded (85%)", new JobQuery { Statuses = [JobStatus.Succeeded] }),
-            ("type=sleep (10%)", new JobQuery { Type = "sleep" }),
-            ("source_type=url (20%)", new JobQuery { SourceType = "url" }),
-            ("dataset=dataset-42 (0.6%)", new JobQuery { Dataset = "dataset-42" }),
-            ("session_id (one of 10,000)", new JobQuery { SessionId = probe.Session }),
-            ("q=file name (exact)", new JobQuery { Search = probe.FileName }),
-            ("q=file name (part of one)", new JobQuery { Search = probe.FileName[..^5] }),
-            ("q=id prefix (8 chars)", new JobQuery { Search = probe.Id.ToString()[..8] }),
-            ("q=metadata text (0.1%)", new JobQuery { Search = "batch-777\"" }),
+            new("no filter", "", "TRUE"),
+            new("status=failed (5%)", "status=failed", "status = 'failed'"),
+            new("status=queued (5%)", "status=queued", "status = 'queued'"),
+            new("status=succeeded (85%)", "status=succeeded", "status = 'succeeded'"),
+            new("type=sleep (10%)", "type=sleep", "type = 'sleep'"),
+            new("source_type=url (20%)", "source_type=url", "source_type = 'url'"),
+            new("dataset=dataset-42 (0.6%)", "dataset=dataset-42", "dataset = 'dataset-42'"),
+            new("session_id (one of 10,000)", $"session_id={probe.Session}", $"session_id = '{probe.Session}'"),
+            new("q=file name (exact)", $"q={probe.FileName}", string.Format(CultureInfo.InvariantCulture, search, probe.FileName), true),
+            new("q=file name (part of one)", $"q={probe.FileName[..^5]}", string.Format(CultureInfo.InvariantCulture, search, probe.FileName[..^5]), true),
+            new("q=id prefix (8 chars)", $"q={probe.Id.ToString()[..8]}", string.Format(CultureInfo.InvariantCulture, search, probe.Id.ToString()[..8]), true),
+            new("q=metadata text (0.1%)", "q=batch-777%22", string.Format(CultureInfo.InvariantCulture, search, "batch-777\""), true),
         };
-        var results = new List<(string Name, double P50, double P95, long Total)>();
-        foreach (var (name, query) in cases)
-        {
-            var (p50, p95, total) = await TimeAsync(store, query with { Limit = 50, CountLimit = JobQuery.DefaultCountLimit }, rounds);
-            results.Add((name, p50, p95, total));
-            Console.WriteLine($"{name,-30} p50 {p50,7:F2} ms  p95 {p95,7:F2} ms  total {total:N0}");
-        }
 
-        if (plansPath is not null)
+        var key = Conveyor.Auth.ApiKeyGenerator.NewKey();
+        var data = Directory.CreateTempSubdirectory("conveyor-queuebench-").FullName;
+        var settings = new Dictionary<string, string>
         {
-            // The same calls once more on a connection that logs each statement's EXPLAIN ANALYZE (auto_explain).
-            var explaining = new NpgsqlConnectionStringBuilder(connection)
+            ["Conveyor__Database__Provider"] = "postgres",
+            ["ConnectionStrings__Conveyor"] = connection,
+            ["Conveyor__DataDirectory"] = data,
+        };
+        var results = new List<(Case Case, double Cold, double P50, double P95, double BareP50, double BareP95)>();
+        try
+        {
+            Console.WriteLine($"{"case",-28} {"cold",8} {"page p50",9} {"page p95",9} {"bare p50",9} {"bare p95",9} {"p95/bare",9}");
+            foreach (var c in cases)
             {
-                Options = "-c auto_explain.log_min_duration=0 -c auto_explain.log_analyze=on -c auto_explain.log_buffers=on -c auto_explain.log_nested_statements=on",
-            }.ConnectionString;
-            await using var explained = PostgresJobStore.Create(explaining, TimeProvider.System);
-            foreach (var (name, query) in cases)
+                await using var server = await ServerProcess.StartAsync(serverDll, port, key, settings);
+                var cold = await PageAsync(server.Client, c.Query);
+                for (var i = 0; i < 3; i++)
+                {
+                    await PageAsync(server.Client, c.Query);
+                    await BareAsync(raw, c.Where);
+                }
+                var page = new List<double>(rounds);
+                var bare = new List<double>(rounds);
+                for (var i = 0; i < rounds; i++)
+                {
+                    page.Add(await PageAsync(server.Client, c.Query));
+                    bare.Add(await BareAsync(raw, c.Where));
+                }
+                var r = (c, cold, P(page, 0.5), P(page, 0.95), P(bare, 0.5), P(bare, 0.95));
+                results.Add(r);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{c.Name,-28} {cold,8:F1} {r.Item3,9:F2} {r.Item4,9:F2} {r.Item5,9:F2} {r.Item6,9:F2} {r.Item4 / r.Item6,9:F1}"));
+            }
+
+            if (plans)
             {
-                await using (var mark = raw.CreateCommand($"DO $$ BEGIN RAISE LOG 'plan: {name.Replace("'", "''")}'; END $$"))
-                    await mark.ExecuteNonQueryAsync();
-                await explained.ListAsync(query with { Limit = 50, CountLimit = JobQuery.DefaultCountLimit }, CancellationToken.None);
+                // The page's statements once more, on a node whose connections log each one's plan (auto_explain), each case
+                // after a marker in the server log.
+                var explaining = new NpgsqlConnectionStringBuilder(connection)
+                {
+                    Options = "-c auto_explain.log_min_duration=0 -c auto_explain.log_analyze=on -c auto_explain.log_buffers=on -c auto_explain.log_timing=on",
+                }.ConnectionString;
+                await using var server = await ServerProcess.StartAsync(serverDll, port, key,
+                    new Dictionary<string, string>(settings) { ["ConnectionStrings__Conveyor"] = explaining });
+                await PageAsync(server.Client, "");
+                foreach (var c in cases)
+                {
+                    await using (var mark = raw.CreateCommand($"DO $$ BEGIN RAISE LOG 'plan: {c.Name.Replace("'", "''")} (/admin/queue?{c.Query.Replace("'", "''")})'; END $$"))
+                        await mark.ExecuteNonQueryAsync();
+                    await PageAsync(server.Client, c.Query);
+                }
             }
         }
-
-        // The baseline: the searches without the trigram index (what a search costs without it).
-        await using (var drop = raw.CreateCommand("DROP INDEX job_search_trgm_idx")) await drop.ExecuteNonQueryAsync();
-        var ratios = new List<string>();
-        foreach (var (name, query) in cases.Where(c => c.Query.Search is not null))
+        finally
         {
-            var (_, p95, _) = await TimeAsync(store, query with { Limit = 50, CountLimit = JobQuery.DefaultCountLimit }, Math.Max(5, rounds / 20));
-            var indexed = results.Single(r => r.Name == name).P95;
-            Console.WriteLine($"{name,-30} without the index: p95 {p95,7:F2} ms  (indexed/unindexed {indexed / p95:F3})");
-            ratios.Add(string.Create(CultureInfo.InvariantCulture, $"{name}={indexed / p95:F3}"));
-        }
-        await using (var create = raw.CreateCommand("CREATE INDEX job_search_trgm_idx ON job_search USING gin (document gin_trgm_ops)"))
-        {
-            create.CommandTimeout = 600;
-            await create.ExecuteNonQueryAsync();
+            Directory.Delete(data, recursive: true);
         }
 
-        var filters = results.Where(r => !r.Name.StartsWith("q=", StringComparison.Ordinal)).ToList();
-        var searches = results.Where(r => r.Name.StartsWith("q=file", StringComparison.Ordinal)).ToList();
+        var filters = results.Where(r => !r.Case.Search).ToList();
+        var searches = results.Where(r => r.Case.Name.StartsWith("q=file", StringComparison.Ordinal)).ToList();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"RESULT jobs={jobs} worst_filter_p95_ms={filters.Max(r => r.P95):F2} worst_file_search_p95_ms={searches.Max(r => r.P95):F2} " +
-            $"worst_filter_vs_unfiltered={filters.Max(r => r.P95) / results[0].P95:F2} indexed_vs_unindexed: {string.Join(" ", ratios)}"));
+            $"RESULT jobs={jobs} rounds={rounds} worst_filter_p95_ms={filters.Max(r => r.P95):F2} worst_file_search_p95_ms={searches.Max(r => r.P95):F2} " +
+            $"worst_search_p95_ms={results.Where(r => r.Case.Search).Max(r => r.P95):F2} worst_cold_ms={results.Max(r => r.Cold):F1} " +
+            $"worst_filter_p95_vs_bare={filters.Max(r => r.P95 / r.BareP95):F1}"));
         return 0;
     }
 
-    private static async Task<(double P50, double P95, long Total)> TimeAsync(PostgresJobStore store, JobQuery query, int rounds)
+    private static double P(List<double> times, double quantile)
     {
-        for (var i = 0; i < 5; i++) await store.ListAsync(query, CancellationToken.None);
-        var times = new List<double>(rounds);
-        long total = 0;
-        for (var i = 0; i < rounds; i++)
-        {
-            var started = Stopwatch.GetTimestamp();
-            var page = await store.ListAsync(query, CancellationToken.None);
-            times.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            total = page.Total;
-        }
-        times.Sort();
-        return (times[times.Count / 2], times[(int)Math.Ceiling(times.Count * 0.95) - 1], total);
+        var sorted = times.Order().ToList();
+        return sorted[(int)Math.Ceiling(sorted.Count * quantile) - 1];
+    }
+
+    /// <summary>The page as a browser gets it: the whole body read. A page that is not the queue's stops the run.</summary>
+    private static async Task<double> PageAsync(HttpClient client, string query)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var response = await client.GetAsync("/admin/queue" + (query.Length > 0 ? "?" + query : ""));
+        var body = await response.Content.ReadAsStringAsync();
+        var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        if (response.StatusCode != HttpStatusCode.OK || !body.Contains("id=\"queue-rows\"", StringComparison.Ordinal))
+            throw new InvalidOperationException($"/admin/queue?{query} answered {(int)response.StatusCode}: {body[..Math.Min(300, body.Length)]}");
+        return elapsed;
+    }
+
+    /// <summary>The baseline: the same first page (50 rows and the one that says a next page exists), nothing else.</summary>
+    private static async Task<double> BareAsync(NpgsqlDataSource raw, string where)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await using var command = raw.CreateCommand($"SELECT * FROM jobs WHERE {where} ORDER BY created_at DESC, id DESC LIMIT 51");
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = 0;
+        while (await reader.ReadAsync()) rows++;
+        return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
     }
 
     private sealed record Probe(Guid Id, string FileName, Guid Session);
 
+    /// <summary>A job with a file (the seed names one on n % 10 &lt; 6) and a session to filter by.</summary>
     private static async Task<Probe> ProbeAsync(NpgsqlDataSource raw)
     {
         await using var command = raw.CreateCommand(
-            "SELECT id, file_name, (SELECT session_id FROM jobs WHERE session_id IS NOT NULL ORDER BY id LIMIT 1) FROM jobs WHERE file_name = 'people-123456.csv'");
+            "SELECT id, file_name, (SELECT session_id FROM jobs WHERE session_id IS NOT NULL ORDER BY id LIMIT 1) FROM jobs WHERE file_name = 'people-123455.csv'");
         await using var reader = await command.ExecuteReaderAsync();
-        await reader.ReadAsync();
+        if (!await reader.ReadAsync())
+            throw new InvalidOperationException("The probe found no job with file people-123455.csv: seed at least 123,455 jobs.");
         return new Probe(reader.GetGuid(0), reader.GetString(1), reader.GetGuid(2));
     }
 

@@ -20,30 +20,14 @@ internal static class StreamBench
         var rounds = BenchTools.Arg(args, "--rounds", 2);
         var data = Directory.CreateTempSubdirectory("conveyor-streambench-").FullName;
         var port = BenchTools.Arg(args, "--port", 5991);
+        // The API's job stream, or the dashboard's job page stream (/jobs/{id}/live): which one each open page holds.
+        var path = BenchTools.StringArg(args, "--path") ?? "/api/v1/jobs/{id}/stream";
         var key = Conveyor.Auth.ApiKeyGenerator.NewKey();
-        var start = new ProcessStartInfo("dotnet", [serverDll, "serve", "--workers", "0", "--urls", $"http://127.0.0.1:{port}"])
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true,
-            Environment =
-            {
-                ["Conveyor__DataDirectory"] = data,
-                ["Conveyor__Auth__BootstrapAdminKey"] = key,
-                ["Logging__LogLevel__Default"] = "Warning",
-            },
-        };
-        foreach (var (name, value) in Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
-                     .Where(e => ((string)e.Key).StartsWith("BENCH_SERVER_", StringComparison.Ordinal)))
-            start.Environment[((string)name)["BENCH_SERVER_".Length..]] = (string?)value;
-        using var server = Process.Start(start)!;
-        server.OutputDataReceived += (_, _) => { };
-        server.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("server: " + e.Data); };
-        server.BeginOutputReadLine();
-        server.BeginErrorReadLine();
         try
         {
-            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = Timeout.InfiniteTimeSpan };
-            client.DefaultRequestHeaders.Add("X-Api-Key", key);
-            await WaitUpAsync(client);
+            await using var node = await ServerProcess.StartAsync(serverDll, port, key, new Dictionary<string, string> { ["Conveyor__DataDirectory"] = data });
+            var server = node.Process;
+            var client = node.Client;
             var ids = new List<Guid>();
             for (var made = 0; made < streams; made += 500)
             {
@@ -63,7 +47,7 @@ internal static class StreamBench
                 Console.WriteLine($"round {round + 1}: no stream open: {idle[^1]:F2}% of one core");
 
                 using var cancel = new CancellationTokenSource();
-                var held = await OpenStreamsAsync(client, ids, cancel.Token);
+                var held = await OpenStreamsAsync(client, path, ids, cancel.Token);
                 await Task.Delay(TimeSpan.FromSeconds(3));
                 open.Add(await CpuPercentAsync(server, seconds));
                 Console.WriteLine($"round {round + 1}: {streams} streams open: {open[^1]:F2}% of one core");
@@ -78,37 +62,21 @@ internal static class StreamBench
         }
         finally
         {
-            server.Kill(entireProcessTree: true);
-            await server.WaitForExitAsync();
             Directory.Delete(data, recursive: true);
         }
     }
 
-    private static async Task WaitUpAsync(HttpClient client)
-    {
-        for (var i = 0; i < 600; i++)
-        {
-            try
-            {
-                if ((await client.GetAsync("/health/live")).IsSuccessStatusCode) return;
-            }
-            catch (HttpRequestException)
-            {
-            }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException("The server did not come up.");
-    }
-
     /// <summary>Opens a stream per job and reads its first event (the job as it is), then leaves it open.</summary>
-    private static async Task<List<HttpResponseMessage>> OpenStreamsAsync(HttpClient client, List<Guid> ids, CancellationToken ct)
+    private static async Task<List<HttpResponseMessage>> OpenStreamsAsync(HttpClient client, string path, List<Guid> ids, CancellationToken ct)
     {
         var responses = new List<HttpResponseMessage>();
         foreach (var chunk in ids.Chunk(50))
         {
             var opened = await Task.WhenAll(chunk.Select(async id =>
             {
-                var response = await client.GetAsync($"/api/v1/jobs/{id}/stream", HttpCompletionOption.ResponseHeadersRead, ct);
+                using var request = new HttpRequestMessage(HttpMethod.Get, path.Replace("{id}", id.ToString(), StringComparison.Ordinal));
+                request.Headers.Accept.ParseAdd("text/event-stream");
+                var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
                 response.EnsureSuccessStatusCode();
                 var stream = await response.Content.ReadAsStreamAsync(ct);
                 var buffer = new byte[4096];
