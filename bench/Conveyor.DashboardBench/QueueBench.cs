@@ -10,7 +10,7 @@ namespace Conveyor.DashboardBench;
 /// <c>/admin/queue</c>'s first page at a million jobs in PostgreSQL, as a browser gets it: a <c>conveyor serve</c> node
 /// (<see cref="ServerProcess"/>) started afresh for each case (unfiltered, each one filter, the searches), its first
 /// request after start timed alone (cold), then warm requests alternating with the baseline, a bare <c>SELECT</c> of the
-/// same 50 rows over Npgsql. Each request is timed on loopback from send to the last byte of the page, so the figure
+/// same rows (the page's 20 and the one that says a next page exists) over Npgsql. Each request is timed on loopback from send to the last byte of the page, so the figure
 /// is the server's time plus a loopback round trip. Then, with <c>--plans on</c>, every statement the page runs, once
 /// per case, on a node whose connections log EXPLAIN (ANALYZE, BUFFERS) (auto_explain).
 /// </summary>
@@ -137,11 +137,11 @@ internal static class QueueBench
         return elapsed;
     }
 
-    /// <summary>The baseline: the same first page (50 rows and the one that says a next page exists), nothing else.</summary>
+    /// <summary>The baseline: the same first page (its rows and the one that says a next page exists), nothing else.</summary>
     private static async Task<double> BareAsync(NpgsqlDataSource raw, string where)
     {
         var started = Stopwatch.GetTimestamp();
-        await using var command = raw.CreateCommand($"SELECT * FROM jobs WHERE {where} ORDER BY created_at DESC, id DESC LIMIT 51");
+        await using var command = raw.CreateCommand($"SELECT * FROM jobs WHERE {where} ORDER BY created_at DESC, id DESC LIMIT {Conveyor.Core.JobDefaults.PageSize + 1}");
         await using var reader = await command.ExecuteReaderAsync();
         var rows = 0;
         while (await reader.ReadAsync()) rows++;

@@ -172,7 +172,9 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
         text => "%" + text.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal)
             .Replace("_", @"\_", StringComparison.Ordinal) + "%");
 
-    private static JobListSql ListSql(JobQuery query) => new(query, t => t.Truncate(), g => g, Search);
+    internal static readonly JobIdsSql Ids = new("id = ANY(@ids)", ids => ids.ToArray());
+
+    private static JobListSql ListSql(JobQuery query) => new(query, t => t.Truncate(), g => g, Search, Ids);
 
     private static string CountSql(JobListSql sql, JobQuery query) => query.CountLimit is null
         ? $"SELECT count(*) AS total FROM jobs WHERE {sql.Filter}"

@@ -193,7 +193,10 @@ public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStor
         "id IN (SELECT job_id FROM job_search WHERE job_search MATCH @search)",
         text => "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"");
 
-    private static JobListSql ListSql(JobQuery query) => new(query, t => t.ToUnixTimeMicroseconds(), g => g.ToString(), Search);
+    internal static readonly JobIdsSql Ids = new("id IN (SELECT value FROM json_each(@ids))",
+        ids => System.Text.Json.JsonSerializer.Serialize(ids.Select(i => i.ToString())));
+
+    private static JobListSql ListSql(JobQuery query) => new(query, t => t.ToUnixTimeMicroseconds(), g => g.ToString(), Search, Ids);
 
     private static string CountSql(JobListSql sql, JobQuery query) => query.CountLimit is null
         ? $"SELECT count(*) FROM jobs WHERE {sql.Filter}"

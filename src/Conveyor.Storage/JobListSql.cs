@@ -22,7 +22,8 @@ internal sealed class JobListSql
 
     /// <param name="search">The driver's search: a clause over the index that tests <c>@search</c>, and the value it binds
     /// for a <see cref="JobQuery.Search"/> text.</param>
-    public JobListSql(JobQuery query, Func<DateTimeOffset, object> time, Func<Guid, object> id, JobSearchSql search)
+    /// <param name="ids">The driver's clause for <see cref="JobQuery.Ids"/>.</param>
+    public JobListSql(JobQuery query, Func<DateTimeOffset, object> time, Func<Guid, object> id, JobSearchSql search, JobIdsSql ids)
     {
         var clauses = new List<string>();
         if (query.Statuses.Count > 0)
@@ -49,6 +50,11 @@ internal sealed class JobListSql
                 throw new ArgumentException($"A search is {JobQuery.MinSearchLength}-{JobQuery.MaxSearchLength} characters.", nameof(query));
             clauses.Add(search.Clause);
             _filterParameters.Add(("search", search.Bind(text)));
+        }
+        if (query.Ids is { } only)
+        {
+            clauses.Add(ids.Clause);
+            _filterParameters.Add(("ids", ids.Bind(only)));
         }
         Filter = clauses.Count == 0 ? "TRUE" : string.Join(" AND ", clauses);
 

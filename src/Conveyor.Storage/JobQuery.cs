@@ -17,6 +17,10 @@ public sealed record JobQuery
     /// </summary>
     public string? Search { get; init; }
 
+    /// <summary>When set, only these jobs (none when empty): how the queue reads a narrow search's matches, found once per
+    /// view, by id instead of asking the search index again for every count.</summary>
+    public IReadOnlyList<Guid>? Ids { get; init; }
+
     /// <summary>When set, the total counts matching jobs only up to this many (<see cref="JobPage.TotalCapped"/>): a count
     /// that stays cheap at a million jobs.</summary>
     public long? CountLimit { get; init; }

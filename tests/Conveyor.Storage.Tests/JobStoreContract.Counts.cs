@@ -34,4 +34,24 @@ public abstract partial class JobStoreContract
         Assert.Equal([new("noop", 0, false), new("json", 1, false), new("csv", 2, true)], counts);
         Assert.Empty(await Store.CountByAsync(new JobQuery(), JobCountField.Type, [], Ct));
     }
+
+    [Fact]
+    public async Task A_list_of_ids_restricts_the_page_and_the_counts_to_those_jobs_and_an_empty_one_to_none()
+    {
+        var a = await CreateAsync(ANewJob.OfType("csv").WithDataset("people"));
+        var b = await AJobThatIs(Situation.Cancelled, ANewJob.OfType("csv").WithDataset("people"));
+        var c = await CreateAsync(ANewJob.OfType("json").WithDataset("people"));
+        await CreateAsync(ANewJob.OfType("csv").WithDataset("people"));
+        var only = new JobQuery { Ids = [a.Id, b.Id, c.Id, Guid.NewGuid()], Type = "csv", CountLimit = 10 };
+
+        var page = await Store.ListAsync(only, Ct);
+        var byStatus = await Store.CountByAsync(only with { Type = null }, JobCountField.Status, ["queued", "cancelled"], Ct);
+        var none = await Store.ListAsync(new JobQuery { Ids = [] }, Ct);
+
+        Assert.Equal(new[] { a.Id, b.Id }.Order(), page.Items.Select(j => j.Id).Order());
+        Assert.Equal((2L, false), (page.Total, page.TotalCapped));
+        Assert.Equal([new("queued", 2, false), new("cancelled", 1, false)], byStatus);
+        Assert.Empty(none.Items);
+        Assert.Equal(0, none.Total);
+    }
 }

@@ -7,6 +7,9 @@ namespace Conveyor.Web;
 /// <summary>Reads what the queue page shows from the store, the same way for the page, its fragments and its live stream.</summary>
 public sealed class QueueLoader(IJobReader jobs, JobHandlerRegistry handlers)
 {
+    /// <summary>The most matches of a search the page reads by id.</summary>
+    public const int SearchByIdLimit = 1_000;
+
     private static readonly JobStatus[] Statuses = Enum.GetValues<JobStatus>();
     private static readonly string[] StatusNames = [.. Statuses.Select(s => s.ToName())];
 
@@ -19,6 +22,14 @@ public sealed class QueueLoader(IJobReader jobs, JobHandlerRegistry handlers)
         // Every count stops at the list's cap (shown as "10,000+"): at a million jobs a page view reads at most that many
         // index entries per count, never every matching row.
         var query = parsed with { CountLimit = JobQuery.DefaultCountLimit };
+        // The search index is asked once per view: when the search matches at most SearchByIdLimit jobs, the list and every
+        // count read those jobs by id (on PostgreSQL each trigram scan costs tens of ms, and the counts would run one per
+        // status and per type). A broader search stays a search in each statement.
+        if (query.Search is { } text)
+        {
+            var matches = await jobs.ListIdsAsync(new JobQuery { Search = text }, null, SearchByIdLimit + 1, ct);
+            if (matches.Count <= SearchByIdLimit) query = query with { Search = null, Ids = matches };
+        }
         var page = await jobs.ListAsync(query, ct);
         // The chips count every status under the other filters; the type counts, every type under them.
         var byStatus = await jobs.CountByAsync(filters.CountQuery(query) with { Statuses = [] }, JobCountField.Status, StatusNames, ct);

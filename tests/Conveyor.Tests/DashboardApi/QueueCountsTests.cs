@@ -43,6 +43,33 @@ public abstract partial class QueueCounts(TestServer server)
         Assert.Equal("10,000+", Chip(cancelled, "queued"));
     }
 
+    [Fact]
+    public async Task A_search_shows_the_same_counts_whether_it_matches_few_jobs_read_by_id_or_more_than_the_page_reads_by_id()
+    {
+        var few = "f" + Guid.NewGuid().ToString("N")[..10];
+        var many = "m" + Guid.NewGuid().ToString("N")[..10];
+        var fewIds = await server.CreateJobsAsync(3, "searched", new { tag = few });
+        var manyIds = await server.CreateJobsAsync(Conveyor.Web.QueueLoader.SearchByIdLimit + 2, "searched", new { tag = many });
+        foreach (var id in new[] { fewIds[0], manyIds[0], manyIds[1] })
+            Assert.Equal(HttpStatusCode.OK, (await server.Client.SendAsync(HttpMethod.Post, $"/api/v1/jobs/{id}/cancel")).Status);
+
+        foreach (var (text, queued, cancelled) in new[] { (few, "2", "1"), (many, "1,000", "2") })
+        {
+            var (status, _, page) = await server.Client.SendAsync(HttpMethod.Get, $"/admin/queue?q={text}");
+            var html = WebUtility.HtmlDecode(page);
+
+            Assert.True(status == HttpStatusCode.OK, html);
+            Assert.Equal(queued, Chip(html, "queued"));
+            Assert.Equal(cancelled, Chip(html, "cancelled"));
+            Assert.Equal(text == few ? "3" : "1,002", TypeCount().Match(html).Groups[1].Value);
+            Assert.StartsWith(text == few ? "Jobs: 3 shown of 3 matching" : "Jobs: 20 shown of 1,002 matching",
+                Caption().Match(html).Groups[1].Value, StringComparison.Ordinal);
+        }
+        var (_, _, cancelledPage) = await server.Client.SendAsync(HttpMethod.Get, $"/admin/queue?q={few}&status=cancelled");
+        Assert.Contains($"/jobs/{fewIds[0]}", cancelledPage, StringComparison.Ordinal);
+        Assert.DoesNotContain($"/jobs/{fewIds[1]}", cancelledPage, StringComparison.Ordinal);
+    }
+
     private static string Chip(string html, string status) =>
         Regex.Match(html, $"""class="chip-{status}"[^>]*>.*?<span class="count">([^<]+)</span>""", RegexOptions.Singleline).Groups[1].Value;
 
