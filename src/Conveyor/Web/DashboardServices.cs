@@ -13,6 +13,7 @@ public static class DashboardServices
         services.AddScoped<FragmentRenderer>();
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<QueueLoader>();
+        services.AddSingleton<QueueViews>();
         services.AddSingleton<JobLoader>();
         // After AddAuthorization: a page's challenge becomes a redirect to /signin, its refusal a page; the API's stay 401/403.
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, DashboardAuthorizationResultHandler>();

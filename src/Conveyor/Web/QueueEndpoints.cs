@@ -39,7 +39,7 @@ public static class QueueEndpoints
         };
     }
 
-    private static IResult Live(HttpContext context, QueueLoader loader, FragmentRenderer renderer, TimeProvider time)
+    private static IResult Live(HttpContext context, QueueViews views, FragmentRenderer renderer, TimeProvider time)
     {
         if (!LiveStream.Accepts(context.Request)) return LiveStream.NotAStream();
         var filters = QueueFilters.From(context.Request.Query);
@@ -47,7 +47,8 @@ public static class QueueEndpoints
         IReadOnlyList<Guid>? order = null;
         async Task<IReadOnlyList<LiveStream.Region>> RenderAsync(CancellationToken ct)
         {
-            var view = await loader.LoadAsync(filters, ct);
+            // The read is shared with every open page of the same filters on this node (one a second); the HTML is this page's.
+            var view = await views.LoadAsync(filters, ct);
             var regions = new List<LiveStream.Region>
             {
                 new("status-chips", await renderer.RenderAsync<StatusChips>(new Dictionary<string, object?> { ["View"] = view })),
