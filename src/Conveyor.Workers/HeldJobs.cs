@@ -152,16 +152,28 @@ internal sealed class HeldJobs
         lock (_lock) return [.. _jobs.Keys];
     }
 
+    /// <summary>Every job held, with the attempt held of it (what a heartbeat covers).</summary>
+    public IReadOnlyDictionary<Guid, int> LeasedAttempts()
+    {
+        lock (_lock) return _jobs.ToDictionary(p => p.Key, p => p.Value.Job.Attempt);
+    }
+
     /// <summary>
     /// Someone asked to cancel <paramref name="id"/> (or its lease moved on): a running handler's token is cancelled,
     /// a waiting job will start stopped. Returns what was stopped: <c>true</c> only for a running handler told now.
     /// </summary>
-    public bool RequestCancel(Guid id)
+    /// <remarks>
+    /// With <paramref name="attempt"/>, only that attempt is stopped: a heartbeat's answer names the jobs it found no
+    /// longer leased here as they were when it was sent, and one of them may since have been rescued and claimed here
+    /// again, a newer attempt the answer says nothing about.
+    /// </remarks>
+    public bool RequestCancel(Guid id, int? attempt = null)
     {
         Execution? running = null;
         lock (_lock)
         {
             if (!_jobs.TryGetValue(id, out var held)) return false;
+            if (attempt is { } covered && held.Job.Attempt != covered) return false;
             if (held.Place == Place.Waiting) held.CancelRequested = true;
             else if (held.Place == Place.Running && held.Execution!.StopReason == StopReason.None) running = held.Execution;
         }

@@ -15,12 +15,13 @@ internal sealed class LeaseKeeper(IJobQueue queue, HeldJobs held, WorkerOptions 
     /// <summary>One heartbeat; nothing is sent when nothing is held.</summary>
     public async Task BeatAsync(CancellationToken ct)
     {
-        var ids = held.LeasedIds();
-        if (ids.Count == 0) return;
-        var stop = await queue.HeartbeatAsync(owner, ids, options.LeaseDuration, ct);
+        var leased = held.LeasedAttempts();
+        if (leased.Count == 0) return;
+        var stop = await queue.HeartbeatAsync(owner, leased.Keys.ToList(), options.LeaseDuration, ct);
         foreach (var id in stop)
         {
-            if (held.RequestCancel(id)) WorkerLog.Stopping(logger, id, "cancel requested");
+            // Only the attempt this heartbeat covered: the job may have been claimed here again since it was sent.
+            if (leased.TryGetValue(id, out var attempt) && held.RequestCancel(id, attempt)) WorkerLog.Stopping(logger, id, "cancel requested");
         }
     }
 }

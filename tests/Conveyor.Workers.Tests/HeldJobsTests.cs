@@ -147,6 +147,26 @@ public sealed class HeldJobsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_stop_for_an_attempt_no_longer_held_leaves_the_newer_attempt_claimed_since_running()
+    {
+        // The heartbeat covered attempt 1; before its answer came, the job was rescued and claimed here again (attempt 2).
+        var job = AJob.Running();
+        _held.Add([job]);
+        var covered = _held.LeasedAttempts()[job.Id];
+        _held.Add([job with { Attempt = job.Attempt + 1 }]);
+
+        Assert.False(_held.RequestCancel(job.Id, covered));
+        var execution = await _held.TakeAsync(CancellationToken.None);
+
+        Assert.Equal(job.Attempt + 1, execution!.Job.Attempt);
+        Assert.False(execution.Cancellation.IsCancellationRequested);
+        Assert.Equal(StopReason.None, execution.StopReason);
+        // The attempt it does hold is stopped as before.
+        Assert.True(_held.RequestCancel(job.Id, job.Attempt + 1));
+        Assert.Equal(StopReason.CancelRequested, execution.StopReason);
+    }
+
+    [Fact]
     public async Task A_cancel_of_a_running_job_cancels_its_token_once_and_the_first_reason_wins()
     {
         var job = AJob.Running();

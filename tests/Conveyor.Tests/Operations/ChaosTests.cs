@@ -133,7 +133,15 @@ public sealed partial class ChaosTests(ITestOutputHelper output)
             Assert.Equal(2, await db.CountAsync("jobs", $"id IN ({string.Join(",", duringOutage.Select(id => $"'{id}'"))}) AND status = 'succeeded'"));
             var ids = string.Join(",", accepted.Keys.Select(id => $"'{id}'"));
             Assert.Equal(Total, await db.CountAsync("jobs", $"id IN ({ids}) AND status IN ('succeeded', 'failed', 'cancelled')"));
-            Assert.Equal(accepted.Count(a => a.Value == "fail"), await db.CountAsync("jobs", $"id IN ({ids}) AND type = 'fail' AND status = 'failed'"));
+            var failedFails = await db.CountAsync("jobs", $"id IN ({ids}) AND type = 'fail' AND status = 'failed'");
+            if (failedFails != accepted.Count(a => a.Value == "fail"))
+                output.WriteLine("fail jobs not failed: " + await db.ScalarAsync<string>($"""
+                    SELECT string_agg(j.id || ' ' || j.status || ' attempt ' || j.attempt || '/' || j.max_attempts || ': ' ||
+                      (SELECT string_agg(e.type || ' ' || coalesce(e.from_status, '-') || '>' || coalesce(e.to_status, '-') || ' by ' || e.actor || ' ' || e.data::text, ', ' ORDER BY e.id)
+                       FROM job_events e WHERE e.job_id = j.id), '; ')
+                    FROM jobs j WHERE j.id IN ({ids}) AND j.type = 'fail' AND j.status <> 'failed'
+                    """));
+            Assert.Equal(accepted.Count(a => a.Value == "fail"), failedFails);
             Assert.Equal(0, await db.CountAsync("jobs", $"id IN ({ids}) AND type <> 'fail' AND status <> 'succeeded'"));
 
             // No CSV row loaded twice, and each succeeded CSV job holds all its rows.
