@@ -257,6 +257,17 @@ public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStor
         var sql = ListSql(filter);
         var column = JobGroupCount.Column(field);
         await using var connection = await OpenAsync(ct);
+        if (filter.Ids is not null)
+        {
+            // Jobs named by id (a narrow search's matches) are read once and grouped: no more rows than ids.
+            await using var grouped = connection.CreateCommand();
+            grouped.CommandText = $"SELECT {column}, count(*) FROM jobs WHERE {sql.Filter} GROUP BY 1";
+            foreach (var (name, parameter) in sql.FilterParameters) grouped.Parameters.AddWithValue("@" + name, parameter);
+            var found = new Dictionary<string, long>(StringComparer.Ordinal);
+            await using (var rows = await grouped.ExecuteReaderAsync(ct))
+                while (await rows.ReadAsync(ct)) found[rows.GetString(0)] = rows.GetInt64(1);
+            return JobGroupCount.From(values, found, filter);
+        }
         // One read transaction, so the counts see the same snapshot; a statement per value costs no round trip here.
         await using var tx = connection.BeginTransaction(deferred: true);
         var counts = new List<JobGroupCount>(values.Count);

@@ -10,6 +10,10 @@ public sealed record JobGroupCount(string Value, long Count, bool Capped)
     internal static JobGroupCount Of(string value, long counted, JobQuery query) =>
         query.CountLimit is { } limit && counted > limit ? new(value, limit, true) : new(value, counted, false);
 
+    /// <summary>The counts of <paramref name="values"/>, in their order, from a grouped read (a value not found is 0).</summary>
+    internal static IReadOnlyList<JobGroupCount> From(IReadOnlyList<string> values, IReadOnlyDictionary<string, long> found, JobQuery query) =>
+        [.. values.Select(v => Of(v, found.GetValueOrDefault(v), query))];
+
     /// <summary>The column a <see cref="JobCountField"/> names (whitelisted: it goes into the statement's text).</summary>
     internal static string Column(JobCountField field) => field switch
     {

@@ -36,7 +36,7 @@ public abstract partial class JobStoreContract
     }
 
     [Fact]
-    public async Task A_list_of_ids_restricts_the_page_and_the_counts_to_those_jobs_and_an_empty_one_to_none()
+    public async Task A_list_of_ids_restricts_the_page_and_the_counts_to_those_jobs_capped_in_the_order_asked_and_an_empty_one_to_none()
     {
         var a = await CreateAsync(ANewJob.OfType("csv").WithDataset("people"));
         var b = await AJobThatIs(Situation.Cancelled, ANewJob.OfType("csv").WithDataset("people"));
@@ -46,11 +46,13 @@ public abstract partial class JobStoreContract
 
         var page = await Store.ListAsync(only, Ct);
         var byStatus = await Store.CountByAsync(only with { Type = null }, JobCountField.Status, ["queued", "cancelled"], Ct);
+        var byType = await Store.CountByAsync(only with { Type = null, CountLimit = 1 }, JobCountField.Type, ["noop", "csv", "json"], Ct);
         var none = await Store.ListAsync(new JobQuery { Ids = [] }, Ct);
 
         Assert.Equal(new[] { a.Id, b.Id }.Order(), page.Items.Select(j => j.Id).Order());
         Assert.Equal((2L, false), (page.Total, page.TotalCapped));
         Assert.Equal([new("queued", 2, false), new("cancelled", 1, false)], byStatus);
+        Assert.Equal([new("noop", 0, false), new("csv", 1, true), new("json", 1, false)], byType);
         Assert.Empty(none.Items);
         Assert.Equal(0, none.Total);
     }
