@@ -51,7 +51,7 @@ public sealed class MeasuredStore(IJobStore inner) : IJobStore
     public Task<OperationOutcome> ApplyAsync(Guid id, JobOperation operation, AuditContext audit, CancellationToken ct) => inner.ApplyAsync(id, operation, audit, ct);
     public Task<BulkApplyOutcome> ApplyManyAsync(BulkApply bulk, CancellationToken ct) => inner.ApplyManyAsync(bulk, ct);
     public Task<RetryAsNewOutcome> RetryAsNewAsync(Guid id, Func<Job, NewJob> buildRetry, AuditContext audit, CancellationToken ct) => inner.RetryAsNewAsync(id, buildRetry, audit, ct);
-    public Task<IReadOnlyList<Guid>> HeartbeatAsync(string owner, IReadOnlyCollection<Guid> ids, TimeSpan lease, CancellationToken ct) => inner.HeartbeatAsync(owner, ids, lease, ct);
+    public Task<IReadOnlyList<LeaseStop>> HeartbeatAsync(string owner, IReadOnlyCollection<Guid> ids, TimeSpan lease, CancellationToken ct) => inner.HeartbeatAsync(owner, ids, lease, ct);
     public Task FlushProgressAsync(IReadOnlyList<ProgressUpdate> updates, CancellationToken ct) => inner.FlushProgressAsync(updates, ct);
     public Task<int> RescueExpiredAsync(int max, CancellationToken ct) => inner.RescueExpiredAsync(max, ct);
     public Task<int> ReleaseAsync(string owner, IReadOnlyCollection<Guid> ids, CancellationToken ct) => inner.ReleaseAsync(owner, ids, ct);

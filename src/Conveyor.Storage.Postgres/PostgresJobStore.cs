@@ -425,12 +425,12 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
             WHERE id = ANY(ARRAY(SELECT id FROM locked WHERE lease_owner = @owner AND status = 'running'))
             RETURNING id, cancel_requested_at IS NOT NULL AS cancel_requested
         )
-        SELECT i.job_id FROM input i LEFT JOIN extended e ON e.id = i.job_id
+        SELECT i.job_id, e.id IS NULL AS lost FROM input i LEFT JOIN extended e ON e.id = i.job_id
         WHERE e.id IS NULL OR e.cancel_requested
         ORDER BY i.ord
         """;
 
-    public async Task<IReadOnlyList<Guid>> HeartbeatAsync(string owner, IReadOnlyCollection<Guid> ids, TimeSpan lease, CancellationToken ct)
+    public async Task<IReadOnlyList<LeaseStop>> HeartbeatAsync(string owner, IReadOnlyCollection<Guid> ids, TimeSpan lease, CancellationToken ct)
     {
         if (ids.Count == 0) return [];
         var now = Now();
@@ -440,9 +440,9 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
         Add(command, "owner", owner);
         Add(command, "lease_expires_at", (now + lease).Truncate());
         await command.PrepareAsync(ct);
-        var stop = new List<Guid>();
+        var stop = new List<LeaseStop>();
         await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) stop.Add(reader.GetGuid(0));
+        while (await reader.ReadAsync(ct)) stop.Add(new LeaseStop(reader.GetGuid(0), reader.GetBoolean(1) ? LeaseStopReason.LeaseLost : LeaseStopReason.CancelRequested));
         return stop;
     }
 

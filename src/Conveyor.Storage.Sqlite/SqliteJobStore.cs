@@ -421,7 +421,7 @@ public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStor
         }, ct);
     }
 
-    public async Task<IReadOnlyList<Guid>> HeartbeatAsync(string owner, IReadOnlyCollection<Guid> ids, TimeSpan lease, CancellationToken ct)
+    public async Task<IReadOnlyList<LeaseStop>> HeartbeatAsync(string owner, IReadOnlyCollection<Guid> ids, TimeSpan lease, CancellationToken ct)
     {
         if (ids.Count == 0) return [];
         return await WriteAsync(async (connection, tx) =>
@@ -435,15 +435,16 @@ public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStor
             command.Parameters.AddWithValue("@lease", (now + lease).ToUnixTimeMicroseconds());
             command.Parameters.AddWithValue("@owner", owner);
             var idParameter = command.Parameters.Add("@id", SqliteType.Text);
-            var cancelled = new List<Guid>();
+            var stop = new List<LeaseStop>();
             foreach (var id in ids)
             {
                 idParameter.Value = id.ToString();
                 // A job no longer leased by this owner (rescued, or finished elsewhere) must stop too.
                 var result = await command.ExecuteScalarAsync(ct);
-                if (result is null || Convert.ToInt64(result) == 1) cancelled.Add(id);
+                if (result is null) stop.Add(LeaseStop.Lost(id));
+                else if (Convert.ToInt64(result) == 1) stop.Add(LeaseStop.Cancel(id));
             }
-            return (IReadOnlyList<Guid>)cancelled;
+            return (IReadOnlyList<LeaseStop>)stop;
         }, ct);
     }
 

@@ -8,8 +8,11 @@ public interface IJobQueue
     /// <summary>Claims up to <paramref name="max"/> due jobs for <paramref name="owner"/> in one statement.</summary>
     Task<IReadOnlyList<Job>> ClaimAsync(string owner, int max, TimeSpan lease, CancellationToken ct);
 
-    /// <summary>Extends the leases <paramref name="owner"/> holds; returns the ids to stop: cancel requested, or no longer leased by <paramref name="owner"/>.</summary>
-    Task<IReadOnlyList<Guid>> HeartbeatAsync(string owner, IReadOnlyCollection<Guid> ids, TimeSpan lease, CancellationToken ct);
+    /// <summary>
+    /// Extends the leases <paramref name="owner"/> holds; returns the jobs to stop, in the order asked, each with its reason:
+    /// no longer leased by <paramref name="owner"/>, or cancel requested.
+    /// </summary>
+    Task<IReadOnlyList<LeaseStop>> HeartbeatAsync(string owner, IReadOnlyCollection<Guid> ids, TimeSpan lease, CancellationToken ct);
 
     /// <summary>
     /// Records how handlers ended, in one transaction; jobs no longer leased by <paramref name="owner"/>, and outcomes of

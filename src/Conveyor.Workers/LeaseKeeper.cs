@@ -18,10 +18,11 @@ internal sealed class LeaseKeeper(IJobQueue queue, HeldJobs held, WorkerOptions 
         var leased = held.LeasedAttempts();
         if (leased.Count == 0) return;
         var stop = await queue.HeartbeatAsync(owner, leased.Keys.ToList(), options.LeaseDuration, ct);
-        foreach (var id in stop)
+        foreach (var (id, reason) in stop)
         {
             // Only the attempt this heartbeat covered: the job may have been claimed here again since it was sent.
-            if (leased.TryGetValue(id, out var attempt) && held.RequestCancel(id, attempt)) WorkerLog.Stopping(logger, id, "cancel requested");
+            if (leased.TryGetValue(id, out var attempt) && held.RequestCancel(id, attempt))
+                WorkerLog.Stopping(logger, id, reason == LeaseStopReason.LeaseLost ? "lease lost (the job was rescued or finished elsewhere)" : "cancel requested");
         }
     }
 }

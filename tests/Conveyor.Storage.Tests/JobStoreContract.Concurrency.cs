@@ -148,7 +148,7 @@ public abstract partial class JobStoreContract
                 Assert.Equal(("running", Worker), (row.Status, row.LeaseOwner));
                 Assert.NotNull(row.CancelRequestedAt);
                 Assert.Equal(["created", "started", "cancel_requested"], events.Select(e => e.Type));
-                Assert.Equal([job.Id], await Store.HeartbeatAsync(Worker, [job.Id], Lease, Ct));
+                Assert.Equal([LeaseStop.Cancel(job.Id)], await Store.HeartbeatAsync(Worker, [job.Id], Lease, Ct));
                 await CompleteAsync(job.Id, JobOperation.AcknowledgeCancel);
             }
             else

@@ -107,7 +107,7 @@ public abstract partial class JobStoreContract
 
         var stop = await Store.HeartbeatAsync(Worker, [keep.Id, cancel.Id], Lease, Ct);
 
-        Assert.Equal([cancel.Id], stop);
+        Assert.Equal([LeaseStop.Cancel(cancel.Id)], stop);
         Assert.Equal(Now.Add(Lease), (await Db.JobRowAsync(keep.Id, Ct)).LeaseExpiresAt);
     }
 
@@ -121,7 +121,7 @@ public abstract partial class JobStoreContract
 
         var stop = await Store.HeartbeatAsync(Worker, [job.Id], Lease, Ct);
 
-        Assert.Equal([job.Id], stop);
+        Assert.Equal([LeaseStop.Lost(job.Id)], stop);
         Assert.Equal(before, await Db.JobRowAsync(job.Id, Ct));
     }
 

@@ -95,6 +95,24 @@ public sealed class ServiceLogTests : IDisposable
     }
 
     [Fact]
+    public async Task The_lease_keeper_tells_a_lost_lease_from_a_cancel()
+    {
+        _queue.Enqueue(AJob.Queued("long"), AJob.Queued("long"));
+        _held.Add(await _queue.ClaimAsync(Settings.Owner, 2, TimeSpan.FromSeconds(30), CancellationToken.None));
+        var (lost, cancelled) = ((await _held.TakeAsync(CancellationToken.None))!, (await _held.TakeAsync(CancellationToken.None))!);
+        _queue.Rescue(lost.Job.Id);
+        _queue.RequestCancel(cancelled.Job.Id);
+        var keeper = new LeaseKeeper(_queue, _held, Settings.Workers(), Settings.Owner, _clock, _logs.CreateLogger("leases"));
+
+        await keeper.BeatAsync(CancellationToken.None);
+
+        Assert.Equal(
+            new[] { $"Job {lost.Job.Id} stopping: lease lost (the job was rescued or finished elsewhere)", $"Job {cancelled.Job.Id} stopping: cancel requested" }.Order(),
+            _logs.Messages.Where(m => m.Contains("stopping", StringComparison.Ordinal)).Order());
+        Assert.Equal((StopReason.CancelRequested, StopReason.CancelRequested), (lost.StopReason, cancelled.StopReason));
+    }
+
+    [Fact]
     public async Task A_failed_write_is_logged_with_the_delay_before_the_next_try()
     {
         _queue.FailNextCompletes(1);

@@ -14,7 +14,7 @@ public sealed class CacheInvalidatingQueue(IJobQueue inner, IJobCache cache) : I
     }
 
     // A heartbeat moves the lease's expiry, which the v1 job resource shows.
-    public async Task<IReadOnlyList<Guid>> HeartbeatAsync(string owner, IReadOnlyCollection<Guid> ids, TimeSpan lease, CancellationToken ct)
+    public async Task<IReadOnlyList<LeaseStop>> HeartbeatAsync(string owner, IReadOnlyCollection<Guid> ids, TimeSpan lease, CancellationToken ct)
     {
         try
         {

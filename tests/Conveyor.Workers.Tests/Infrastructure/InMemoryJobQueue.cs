@@ -52,6 +52,12 @@ public sealed class InMemoryJobQueue(TimeProvider time) : IJobQueue
         lock (_lock) _cancelRequested.Add(id);
     }
 
+    /// <summary>The sweeper's rescue of a job whose lease expired: its worker no longer holds it.</summary>
+    public void Rescue(Guid id)
+    {
+        lock (_lock) _leased.Remove(id);
+    }
+
     /// <summary>The next <paramref name="count"/> complete calls throw, as a lost connection would.</summary>
     public void FailNextCompletes(int count) => Interlocked.Exchange(ref _failingCompletes, count);
 
@@ -102,20 +108,24 @@ public sealed class InMemoryJobQueue(TimeProvider time) : IJobQueue
         }
     }
 
-    public Task<IReadOnlyList<Guid>> HeartbeatAsync(string owner, IReadOnlyCollection<Guid> ids, TimeSpan lease, CancellationToken ct)
+    public Task<IReadOnlyList<LeaseStop>> HeartbeatAsync(string owner, IReadOnlyCollection<Guid> ids, TimeSpan lease, CancellationToken ct)
     {
         lock (_lock)
         {
             var now = time.GetUtcNow();
             _heartbeats.Add(new HeartbeatCall(owner, [.. ids], lease, now));
-            var stop = new List<Guid>();
+            var stop = new List<LeaseStop>();
             foreach (var id in ids)
             {
-                if (!_leased.TryGetValue(id, out var job) || job.LeaseOwner != owner) continue;
+                if (!_leased.TryGetValue(id, out var job) || job.LeaseOwner != owner)
+                {
+                    stop.Add(LeaseStop.Lost(id));
+                    continue;
+                }
                 _leased[id] = job with { LeaseExpiresAt = now + lease };
-                if (_cancelRequested.Contains(id)) stop.Add(id);
+                if (_cancelRequested.Contains(id)) stop.Add(LeaseStop.Cancel(id));
             }
-            return Task.FromResult<IReadOnlyList<Guid>>(stop);
+            return Task.FromResult<IReadOnlyList<LeaseStop>>(stop);
         }
     }
 
