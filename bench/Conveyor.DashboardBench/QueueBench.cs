@@ -99,7 +99,7 @@ internal static class QueueBench
                 await PageAsync(server.Client, "");
                 foreach (var c in cases)
                 {
-                    await using (var mark = raw.CreateCommand($"DO $$ BEGIN RAISE LOG 'plan: {c.Name.Replace("'", "''")} (/admin/queue?{c.Query.Replace("'", "''")})'; END $$"))
+                    await using (var mark = raw.CreateCommand($"DO $$ BEGIN RAISE LOG 'plan: {Literal(c.Name)} (/admin/queue?{Literal(c.Query)})'; END $$"))
                         await mark.ExecuteNonQueryAsync();
                     await PageAsync(server.Client, c.Query);
                 }
@@ -118,6 +118,9 @@ internal static class QueueBench
             $"worst_filter_p95_vs_bare={filters.Max(r => r.P95 / r.BareP95):F1}"));
         return 0;
     }
+
+    /// <summary>Text inside RAISE's format string: a quote doubled, a % (RAISE's placeholder) too.</summary>
+    private static string Literal(string text) => text.Replace("'", "''").Replace("%", "%%");
 
     private static double P(List<double> times, double quantile)
     {
