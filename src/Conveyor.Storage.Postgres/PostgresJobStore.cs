@@ -236,17 +236,14 @@ public sealed partial class PostgresJobStore : IJobStore, IApiKeyStore, IAuditSt
     {
         if (values.Count == 0) return [];
         var sql = ListSql(filter);
-        var column = JobGroupCount.Column(field);
         if (filter.Ids is not null)
         {
-            // Jobs named by id (a narrow search's matches) are read once and grouped: no more rows than ids.
-            await using var grouped = _dataSource.CreateCommand($"SELECT {column}, count(*) FROM jobs WHERE {sql.Filter} GROUP BY 1");
+            await using var grouped = _dataSource.CreateCommand(JobGroupCount.GroupedSql(field, sql.Filter));
             foreach (var (name, value) in sql.FilterParameters) grouped.Parameters.AddWithValue(name, value);
-            var found = new Dictionary<string, long>(StringComparer.Ordinal);
-            await using (var rows = await grouped.ExecuteReaderAsync(ct))
-                while (await rows.ReadAsync(ct)) found[rows.GetString(0)] = rows.GetInt64(1);
-            return JobGroupCount.From(values, found, filter);
+            await using var rows = await grouped.ExecuteReaderAsync(ct);
+            return await JobGroupCount.ReadGroupedAsync(rows, values, filter, ct);
         }
+        var column = JobGroupCount.Column(field);
         // A subquery per value, each an index scan ((status|type, created_at, id)) that stops at the cap.
         await using var command = _dataSource.CreateCommand($"""
             SELECT (SELECT count(*) FROM (

@@ -259,14 +259,11 @@ public sealed partial class SqliteJobStore : IJobStore, IApiKeyStore, IAuditStor
         await using var connection = await OpenAsync(ct);
         if (filter.Ids is not null)
         {
-            // Jobs named by id (a narrow search's matches) are read once and grouped: no more rows than ids.
             await using var grouped = connection.CreateCommand();
-            grouped.CommandText = $"SELECT {column}, count(*) FROM jobs WHERE {sql.Filter} GROUP BY 1";
+            grouped.CommandText = JobGroupCount.GroupedSql(field, sql.Filter);
             foreach (var (name, parameter) in sql.FilterParameters) grouped.Parameters.AddWithValue("@" + name, parameter);
-            var found = new Dictionary<string, long>(StringComparer.Ordinal);
-            await using (var rows = await grouped.ExecuteReaderAsync(ct))
-                while (await rows.ReadAsync(ct)) found[rows.GetString(0)] = rows.GetInt64(1);
-            return JobGroupCount.From(values, found, filter);
+            await using var rows = await grouped.ExecuteReaderAsync(ct);
+            return await JobGroupCount.ReadGroupedAsync(rows, values, filter, ct);
         }
         // One read transaction, so the counts see the same snapshot; a statement per value costs no round trip here.
         await using var tx = connection.BeginTransaction(deferred: true);

@@ -1,3 +1,5 @@
+using System.Data.Common;
+
 namespace Conveyor.Storage;
 
 /// <summary>
@@ -10,9 +12,20 @@ public sealed record JobGroupCount(string Value, long Count, bool Capped)
     internal static JobGroupCount Of(string value, long counted, JobQuery query) =>
         query.CountLimit is { } limit && counted > limit ? new(value, limit, true) : new(value, counted, false);
 
-    /// <summary>The counts of <paramref name="values"/>, in their order, from a grouped read (a value not found is 0).</summary>
-    internal static IReadOnlyList<JobGroupCount> From(IReadOnlyList<string> values, IReadOnlyDictionary<string, long> found, JobQuery query) =>
-        [.. values.Select(v => Of(v, found.GetValueOrDefault(v), query))];
+    /// <summary>
+    /// Counts over jobs named by id (<see cref="JobQuery.Ids"/>, a narrow search's matches): one read of those jobs, grouped,
+    /// no more rows than ids. <paramref name="filter"/> is the statement's WHERE for the query.
+    /// </summary>
+    internal static string GroupedSql(JobCountField field, string filter) => $"SELECT {Column(field)}, count(*) FROM jobs WHERE {filter} GROUP BY 1";
+
+    /// <summary>The counts of <paramref name="values"/>, in their order, from the rows of <see cref="GroupedSql"/> (a value not found is 0).</summary>
+    internal static async Task<IReadOnlyList<JobGroupCount>> ReadGroupedAsync(DbDataReader rows, IReadOnlyList<string> values, JobQuery query,
+        CancellationToken ct)
+    {
+        var found = new Dictionary<string, long>(StringComparer.Ordinal);
+        while (await rows.ReadAsync(ct)) found[rows.GetString(0)] = rows.GetInt64(1);
+        return [.. values.Select(v => Of(v, found.GetValueOrDefault(v), query))];
+    }
 
     /// <summary>The column a <see cref="JobCountField"/> names (whitelisted: it goes into the statement's text).</summary>
     internal static string Column(JobCountField field) => field switch
