@@ -308,7 +308,7 @@ public sealed partial class ChaosTests(ITestOutputHelper output)
         using var client = new HttpClient { BaseAddress = node, Timeout = TimeSpan.FromMinutes(2) };
         client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", "Bearer " + key);
         using var content = new MultipartFormDataContent("SLOW");
-        var file = new StreamContent(new TrickleStream());
+        var file = new TrickleContent();
         file.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
         content.Add(file, "file", "slow.csv");
         try
@@ -322,29 +322,27 @@ public sealed partial class ChaosTests(ITestOutputHelper output)
     }
 
     /// <summary>A CSV body that gives ~230 KB at once (past the 64 KiB head the server sniffs before it writes), then ~1 KB every 100 ms for a minute (slower than Kestrel's 240 bytes/s and the server would drop the request itself).</summary>
-    private sealed class TrickleStream : Stream
+    private sealed class TrickleContent : HttpContent
     {
-        private int _sent;
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
         {
-            if (_sent > 600) return 0;
-            if (_sent++ > 0) await Task.Delay(100, cancellationToken);
-            var chunk = Encoding.UTF8.GetBytes(_sent == 1 ? "name,n\n" + string.Concat(Enumerable.Range(0, 20_000).Select(i => $"row {i},{i}\n")) : string.Concat(Enumerable.Repeat("late,1\n", 150))); // ~1 KB per 100 ms: above Kestrel's minimum data rate
-            var n = Math.Min(chunk.Length, buffer.Length);
-            chunk.AsMemory(0, n).CopyTo(buffer);
-            return n;
+            await stream.WriteAsync(Encoding.UTF8.GetBytes("name,n\n" + string.Concat(Enumerable.Range(0, 20_000).Select(i => $"row {i},{i}\n"))), cancellationToken);
+            var late = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("late,1\n", 150))); // ~1 KB per 100 ms: above Kestrel's minimum data rate
+            for (var i = 0; i < 600; i++)
+            {
+                await stream.FlushAsync(cancellationToken);
+                await Task.Delay(100, cancellationToken);
+                await stream.WriteAsync(late, cancellationToken);
+            }
         }
 
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        // Sent chunked: the length is not known up front.
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
     }
 }
